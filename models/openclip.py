@@ -1,0 +1,226 @@
+"""Vision and text encoders taken from an OpenCLIP ViT CLIP model.
+
+ImageBind's vision and text encoders are OpenCLIP's ViT towers under other names, so the weights
+map one to one: `conv1` becomes a two-frame Conv3d with half the kernel in each frame (an image
+repeated over both frames then gives exactly the 2D convolution), `ln_pre` becomes
+`pre_transformer_layer.0`, `ln_post`/`proj` and `ln_final`/`text_projection` become the heads, and
+`logit_scale` becomes the text scale. Only towers whose computation this mapping reproduces are
+accepted; anything else (QuickGELU, layer scale, attentional pooling, custom attention blocks,
+timm or Hugging Face towers, ...) raises `UnsupportedOpenClipModel` instead of giving other numbers.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from .checkpoint import assign_state_dict
+from .config import ModelConfig
+from .factory import build_model
+from .model import ImageBindModel, causal_mask
+
+
+class UnsupportedOpenClipModel(ValueError):
+    """An OpenCLIP model whose computation the ImageBind layout cannot reproduce exactly."""
+
+
+def from_open_clip(
+    model_or_arch: nn.Module | str,
+    *,
+    pretrained: str | os.PathLike | None = None,
+    device: str | torch.device = "cpu",
+) -> ImageBindModel:
+    """An `ImageBindModel` with `vision` and `text` encoders equal to an OpenCLIP ViT CLIP.
+
+    Pass an OpenCLIP model object, or an architecture name (e.g. "ViT-H-14") with `pretrained`
+    the path of a local checkpoint file (`None` gives open_clip's random initialization). Other
+    modalities can be added later by training; their sizes keep `ModelConfig`'s defaults.
+    """
+    if isinstance(model_or_arch, str):
+        import open_clip
+
+        if pretrained is not None and not Path(pretrained).is_file():
+            raise FileNotFoundError(f"OpenCLIP checkpoint {pretrained} is not a local file")
+        clip = open_clip.create_model(model_or_arch, pretrained=None if pretrained is None else str(pretrained))
+        copy = False
+    else:
+        if pretrained is not None:
+            raise ValueError("pretrained applies to an architecture name, not to a model object")
+        clip = model_or_arch
+        copy = True
+    config = config_from_open_clip(clip)
+    model = build_model(config, device="meta")
+    assign_state_dict(model, state_dict_from_open_clip(clip, copy=copy), source="OpenCLIP model")
+    return model.to(device).eval()
+
+
+def config_from_open_clip(clip: nn.Module) -> ModelConfig:
+    """The `ModelConfig` (modalities vision and text) of a supported OpenCLIP ViT CLIP model."""
+    from open_clip.model import CLIP
+    from open_clip.transformer import VisionTransformer
+
+    if not isinstance(clip, CLIP):
+        raise UnsupportedOpenClipModel(
+            f"expected an open_clip CLIP model with built-in towers, got {type(clip).__name__} "
+            "(CoCa, CustomTextCLIP and Hugging Face text towers are not supported)"
+        )
+    visual = clip.visual
+    if type(visual) is not VisionTransformer:
+        raise UnsupportedOpenClipModel(
+            f"the vision tower is a {type(visual).__name__}; only open_clip's VisionTransformer maps onto ImageBind"
+        )
+    if visual.attn_pool is not None:
+        raise UnsupportedOpenClipModel("attentional pooling in the vision tower is not supported")
+    if visual.pool_type != "tok":
+        raise UnsupportedOpenClipModel(f"vision pool type {visual.pool_type!r} is not supported (only 'tok')")
+    if not isinstance(visual.ln_pre, nn.LayerNorm):
+        raise UnsupportedOpenClipModel("vision towers without ln_pre are not supported")
+    if visual.proj is None:
+        raise UnsupportedOpenClipModel("the vision tower has no output projection")
+    height, width = visual.image_size
+    patch_h, patch_w = visual.patch_size
+    if height != width or patch_h != patch_w:
+        raise UnsupportedOpenClipModel(f"non-square image size {visual.image_size} or patch {visual.patch_size}")
+    if visual.conv1.bias is not None or visual.conv1.in_channels != 3:
+        raise UnsupportedOpenClipModel("the patch convolution must take 3 channels and have no bias")
+    if clip.text_pool_type != "argmax":
+        raise UnsupportedOpenClipModel(f"text pool type {clip.text_pool_type!r} is not supported (only 'argmax')")
+    context_length, text_width = clip.positional_embedding.shape
+    if clip.attn_mask is None or not torch.equal(clip.attn_mask.cpu().float(), causal_mask(context_length)):
+        raise UnsupportedOpenClipModel("the text tower must use a causal attention mask")
+    projection = clip.text_projection
+    if isinstance(projection, nn.Linear) and projection.bias is not None:
+        raise UnsupportedOpenClipModel("a text projection with a bias is not supported")
+    if projection is None:
+        raise UnsupportedOpenClipModel("the text tower has no output projection")
+    text_out = projection.out_features if isinstance(projection, nn.Linear) else projection.shape[1]
+    if text_out != visual.output_dim:
+        raise UnsupportedOpenClipModel(f"text output {text_out} differs from image output {visual.output_dim}")
+
+    vision_width = visual.conv1.out_channels
+    vision_heads = _check_blocks("vision", visual.transformer.resblocks, vision_width)
+    text_heads = _check_blocks("text", clip.transformer.resblocks, text_width)
+    norms = [visual.ln_pre, visual.ln_post, clip.ln_final]
+    norms += [m for m in list(visual.transformer.modules()) + list(clip.transformer.modules())
+              if isinstance(m, nn.LayerNorm)]
+    eps = {_check_norm(norm) for norm in norms}
+    if len(eps) != 1:
+        raise UnsupportedOpenClipModel(f"LayerNorms use different eps values {sorted(eps)}")
+    return ModelConfig(
+        out_embed_dim=visual.output_dim,
+        vision_embed_dim=vision_width,
+        vision_num_blocks=len(visual.transformer.resblocks),
+        vision_num_heads=vision_heads,
+        kernel_size=(2, patch_h, patch_w),
+        image_size=height,
+        text_embed_dim=text_width,
+        text_num_blocks=len(clip.transformer.resblocks),
+        text_num_heads=text_heads,
+        context_length=context_length,
+        vocab_size=clip.token_embedding.num_embeddings,
+        text_logit_scale_init=math.exp(float(clip.logit_scale.detach().reshape(()))),
+        layer_norm_eps=eps.pop(),
+        modalities=("vision", "text"),
+    )
+
+
+def state_dict_from_open_clip(clip: nn.Module, *, copy: bool = True) -> dict[str, torch.Tensor]:
+    """The vision and text tensors of an OpenCLIP CLIP model under ImageBind's key names.
+
+    With `copy=False` tensors that need no reshaping share storage with `clip`.
+    """
+    def take(tensor: torch.Tensor) -> torch.Tensor:
+        tensor = tensor.detach()
+        return tensor.clone() if copy else tensor
+
+    visual = clip.visual
+    conv = visual.conv1.weight.detach()
+    state = {
+        "modality_preprocessors.vision.cls_token": take(visual.class_embedding).reshape(1, 1, -1),
+        "modality_preprocessors.vision.rgbt_stem.proj.1.weight":
+            (conv / 2).unsqueeze(2).repeat(1, 1, 2, 1, 1),
+        "modality_preprocessors.vision.pos_embedding_helper.pos_embed":
+            take(visual.positional_embedding).unsqueeze(0),
+        "modality_trunks.vision.pre_transformer_layer.0.weight": take(visual.ln_pre.weight),
+        "modality_trunks.vision.pre_transformer_layer.0.bias": take(visual.ln_pre.bias),
+        "modality_heads.vision.0.weight": take(visual.ln_post.weight),
+        "modality_heads.vision.0.bias": take(visual.ln_post.bias),
+        "modality_heads.vision.2.weight": visual.proj.detach().t().contiguous(),
+        "modality_preprocessors.text.pos_embed": take(clip.positional_embedding).unsqueeze(0),
+        "modality_preprocessors.text.mask": causal_mask(clip.attn_mask.shape[0]),
+        "modality_preprocessors.text.token_embedding.weight": take(clip.token_embedding.weight),
+        "modality_heads.text.proj.0.weight": take(clip.ln_final.weight),
+        "modality_heads.text.proj.0.bias": take(clip.ln_final.bias),
+        "modality_heads.text.proj.1.weight": _text_projection(clip.text_projection),
+        "modality_postprocessors.text.1.log_logit_scale": take(clip.logit_scale).reshape(()),
+    }
+    for modality, blocks in (("vision", visual.transformer.resblocks), ("text", clip.transformer.resblocks)):
+        for index, block in enumerate(blocks):
+            prefix = f"modality_trunks.{modality}.blocks.{index}."
+            state.update({
+                prefix + "attn.in_proj_weight": take(block.attn.in_proj_weight),
+                prefix + "attn.in_proj_bias": take(block.attn.in_proj_bias),
+                prefix + "attn.out_proj.weight": take(block.attn.out_proj.weight),
+                prefix + "attn.out_proj.bias": take(block.attn.out_proj.bias),
+                prefix + "norm_1.weight": take(block.ln_1.weight),
+                prefix + "norm_1.bias": take(block.ln_1.bias),
+                prefix + "mlp.fc1.weight": take(block.mlp.c_fc.weight),
+                prefix + "mlp.fc1.bias": take(block.mlp.c_fc.bias),
+                prefix + "mlp.fc2.weight": take(block.mlp.c_proj.weight),
+                prefix + "mlp.fc2.bias": take(block.mlp.c_proj.bias),
+                prefix + "norm_2.weight": take(block.ln_2.weight),
+                prefix + "norm_2.bias": take(block.ln_2.bias),
+            })
+    return state
+
+
+def _text_projection(projection: nn.Module | torch.Tensor) -> torch.Tensor:
+    if isinstance(projection, nn.Linear):
+        return projection.weight.detach().clone()
+    return projection.detach().t().contiguous()
+
+
+def _check_blocks(tower: str, blocks: nn.ModuleList, width: int) -> int:
+    """Raise unless every block is a plain pre-LN GELU block; return the head count."""
+    from open_clip.transformer import ResidualAttentionBlock
+
+    heads = set()
+    for index, block in enumerate(blocks):
+        where = f"{tower} block {index}"
+        if type(block) is not ResidualAttentionBlock:
+            raise UnsupportedOpenClipModel(
+                f"{where} is a {type(block).__name__}; custom blocks (qk-norm, scaled cosine attention, "
+                "NormFormer scaling) are not supported"
+            )
+        if not (isinstance(block.ls_1, nn.Identity) and isinstance(block.ls_2, nn.Identity)):
+            raise UnsupportedOpenClipModel(f"{where} uses layer scale, which ImageBind blocks do not have")
+        if hasattr(block, "ln_1_kv"):
+            raise UnsupportedOpenClipModel(f"{where} is a cross-attention block")
+        attn = block.attn
+        if not (isinstance(attn, nn.MultiheadAttention) and attn._qkv_same_embed_dim
+                and attn.in_proj_bias is not None and attn.bias_k is None and not attn.add_zero_attn):
+            raise UnsupportedOpenClipModel(f"{where} attention is not a packed self-attention with biases")
+        activation = block.mlp.gelu
+        if type(activation) is not nn.GELU or activation.approximate != "none":
+            raise UnsupportedOpenClipModel(
+                f"{where} uses {activation!r}; only exact GELU is supported (QuickGELU archs such as "
+                "*-quickgelu and OpenAI weights are not)"
+            )
+        if block.mlp.c_fc.out_features != 4 * width:
+            raise UnsupportedOpenClipModel(
+                f"{where} has MLP width {block.mlp.c_fc.out_features}; ImageBind blocks use 4 x {width}"
+            )
+        heads.add(attn.num_heads)
+    if len(heads) != 1:
+        raise UnsupportedOpenClipModel(f"{tower} blocks use different head counts {sorted(heads)}")
+    return heads.pop()
+
+
+def _check_norm(norm: nn.Module) -> float:
+    if not (isinstance(norm, nn.LayerNorm) and norm.elementwise_affine and norm.bias is not None):
+        raise UnsupportedOpenClipModel(f"unsupported normalization layer {norm!r}")
+    return norm.eps

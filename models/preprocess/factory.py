@@ -1,0 +1,66 @@
+"""Building the preprocessor of every input kind from one set of limits and options."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+import torch
+
+from models.preprocess.audio import AudioPreprocessor
+from models.preprocess.depth import DepthPreprocessor
+from models.preprocess.image import ImagePreprocessor
+from models.preprocess.imu import ImuPreprocessor
+from models.preprocess.limits import InputLimits
+from models.preprocess.text import TextPreprocessor
+from models.preprocess.thermal import ThermalPreprocessor
+from models.preprocess.video import VideoPreprocessor
+
+INPUT_KINDS = ("image", "video", "text", "audio", "depth", "thermal", "imu")
+"""What a client can send; `ENCODER_FOR` names the encoder modality each one goes through."""
+
+ENCODER_FOR = {
+    "image": "vision",
+    "video": "vision",
+    "text": "text",
+    "audio": "audio",
+    "depth": "depth",
+    "thermal": "thermal",
+    "imu": "imu",
+}
+
+PREPROCESSOR_CLASSES = {
+    "image": ImagePreprocessor,
+    "video": VideoPreprocessor,
+    "text": TextPreprocessor,
+    "audio": AudioPreprocessor,
+    "depth": DepthPreprocessor,
+    "thermal": ThermalPreprocessor,
+    "imu": ImuPreprocessor,
+}
+
+
+class Preprocessor(Protocol):
+    """One input kind's preprocessing: bytes or a path in, one item's tensor (no batch dim) out."""
+
+    kind: str
+    encoder: str
+
+    def __call__(self, source: Any) -> torch.Tensor: ...
+
+
+def build_preprocessors(
+    limits: InputLimits | None = None, **options: dict[str, Any]
+) -> dict[str, Preprocessor]:
+    """`{kind: preprocessor}` for every input kind, all sharing `limits`.
+
+    `options` maps a kind to keyword arguments of its class, e.g.
+    `build_preprocessors(depth={"baseline_m": 0.05}, imu={"sample_rate": 50})`.
+    """
+    unknown = set(options) - set(INPUT_KINDS)
+    if unknown:
+        raise ValueError(f"unknown input kinds in options: {sorted(unknown)}")
+    limits = limits or InputLimits()
+    return {
+        kind: PREPROCESSOR_CLASSES[kind](limits, **options.get(kind, {}))
+        for kind in INPUT_KINDS
+    }

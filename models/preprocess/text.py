@@ -1,0 +1,93 @@
+"""Text to the text encoder's input: a (77,) int64 tensor of CLIP BPE token ids.
+
+Contract: open_clip's `SimpleTokenizer` (the CLIP BPE vocabulary; ids identical to
+`open_clip.tokenize` and to the reference): the text is cleaned (ftfy, HTML unescaping,
+whitespace collapsed, lower-cased), wrapped in the start (49406) and end (49407) tokens and
+zero-padded to 77. Longer text keeps the start token, its first 75 tokens and the end token, so
+the encoder, which pools at the end token, always finds one.
+
+Accepted: `str` (the text itself), UTF-8 `bytes` (a leading BOM is dropped), or an `os.PathLike`
+naming a UTF-8 text file. Empty text is allowed (start and end tokens only). Rejected: invalid
+UTF-8, unpaired surrogates, and text longer than `max_text_chars` characters.
+`TextPreprocessor.batch` tokenizes a list of texts at once into an (N, 77) tensor.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from functools import cached_property
+from typing import TYPE_CHECKING, Union
+
+import torch
+
+from models.errors import InputError
+from models.preprocess.limits import InputLimits
+from models.preprocess.source import read_source
+
+if TYPE_CHECKING:
+    from open_clip.tokenizer import SimpleTokenizer
+
+CONTEXT_LENGTH = 77
+TextSource = Union[str, bytes, bytearray, memoryview, os.PathLike]
+
+
+class TextPreprocessor:
+    """Callable turning one text into (77,) CLIP token ids; `batch` handles a list."""
+
+    kind = "text"
+    encoder = "text"
+
+    def __init__(self, limits: InputLimits | None = None) -> None:
+        self.limits = limits or InputLimits()
+
+    @cached_property
+    def tokenizer(self) -> SimpleTokenizer:
+        """open_clip's CLIP tokenizer, loaded on first use (importing open_clip takes seconds)."""
+        from open_clip.tokenizer import SimpleTokenizer
+
+        return SimpleTokenizer(context_length=CONTEXT_LENGTH)
+
+    def __call__(self, source: TextSource) -> torch.Tensor:
+        return self.tokenizer([self.text(source)])[0]
+
+    def batch(self, sources: Sequence[TextSource]) -> torch.Tensor:
+        """(N, 77) token ids for N texts; an invalid item raises `InputError` naming its index."""
+        texts = []
+        for index, source in enumerate(sources):
+            try:
+                texts.append(self.text(source))
+            except InputError as exc:
+                raise InputError(f"item {index}: {exc}") from exc
+        if not texts:
+            return torch.zeros(0, CONTEXT_LENGTH, dtype=torch.long)
+        return self.tokenizer(texts)
+
+    def text(self, source: TextSource) -> str:
+        """The validated text of `source`."""
+        if isinstance(source, str):
+            text = source
+        elif isinstance(source, os.PathLike):
+            text = _decode(read_source(source, self.kind, self.limits.max_bytes))
+        elif isinstance(source, (bytes, bytearray, memoryview)):
+            text = _decode(bytes(source))
+        else:
+            raise InputError(
+                f"text: expected str, UTF-8 bytes or a path, got {type(source).__name__}"
+            )
+        if len(text) > self.limits.max_text_chars:
+            raise InputError(
+                f"text: {len(text)} characters exceed the {self.limits.max_text_chars} character limit"
+            )
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise InputError(f"text: unpaired surrogate at character {exc.start}") from exc
+        return text
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"text: invalid UTF-8 at byte {exc.start}: {exc.reason}") from exc

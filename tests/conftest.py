@@ -1,0 +1,37 @@
+"""Shared test fixtures: locations of the shared data and a reference-weighted tiny model."""
+
+import os
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+torch.set_num_threads(2)
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    """/work/shared, found beside the repository root."""
+    path = Path(__file__).resolve().parents[1].parent / "shared"
+    if not path.is_dir():
+        pytest.skip(f"shared data directory {path} is not available")
+    return path
+
+
+@pytest.fixture(scope="session")
+def reference_fixture(shared_dir: Path) -> Path:
+    """The ImageBind reference-parity fixture directory (config, weights, inputs, outputs)."""
+    return shared_dir / "fixtures" / "imagebind_reference"
+
+
+@pytest.fixture(scope="session")
+def reference_model(reference_fixture: Path):
+    """The fixture's tiny configuration with the fixture's weights, in eval mode (do not modify)."""
+    from models import load_model
+
+    config = json.loads((reference_fixture / "config.json").read_text())
+    return load_model(reference_fixture / "weights.safetensors", config=config)
