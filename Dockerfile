@@ -1,0 +1,42 @@
+# bindspace HTTP service.
+#   CPU (default):  docker build -t bindspace .
+#   CUDA:           docker build -t bindspace:cuda --build-arg TORCH_INDEX_URL=https://download.pytorch.org/whl/cu128 .
+#                   docker run --gpus all -e BINDSPACE_DEVICE=cuda -p 8080:8080 bindspace:cuda
+# The default model (models/weights/default/) must exist in the build context: it is installed as part of
+# the models package, and the build fails early when it is missing.
+
+ARG PYTHON_IMAGE=python:3.11-slim
+
+FROM ${PYTHON_IMAGE} AS build
+ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
+ARG TORCH_VERSION=2.14.1
+ARG TORCHVISION_VERSION=0.29.1
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PATH=/opt/venv/bin:$PATH
+RUN python -m venv /opt/venv
+# torch first, from the index of the chosen variant; `pip install .` then finds its pins satisfied.
+RUN pip install --index-url "${TORCH_INDEX_URL}" "torch==${TORCH_VERSION}" "torchvision==${TORCHVISION_VERSION}"
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY models ./models
+COPY index ./index
+COPY app ./app
+RUN pip install . \
+ && HF_HUB_OFFLINE=1 python -c "from app.model_source import resolve_model_dir; print('model:', resolve_model_dir(None))"
+
+FROM ${PYTHON_IMAGE}
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    HF_HUB_OFFLINE=1 \
+    BINDSPACE_HOST=0.0.0.0 \
+    BINDSPACE_PORT=8080 \
+    BINDSPACE_DATA_DIR=/data
+RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin bindspace \
+ && mkdir -p /data && chown bindspace:bindspace /data
+COPY --from=build /opt/venv /opt/venv
+USER bindspace
+WORKDIR /home/bindspace
+VOLUME ["/data"]
+EXPOSE 8080
+HEALTHCHECK --interval=10s --timeout=3s --start-period=120s --retries=3 \
+  CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/readyz' % os.environ.get('BINDSPACE_PORT', '8080'), timeout=2)"]
+CMD ["bindspace", "serve"]

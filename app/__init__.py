@@ -1,0 +1,1 @@
+"""bindspace's HTTP service, settings and command line."""

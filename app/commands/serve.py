@@ -1,0 +1,43 @@
+"""`bindspace serve`: run the HTTP service with uvicorn."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import uvicorn
+
+from app.model_source import ModelNotFoundError, resolve_model_dir
+from app.settings import get_settings
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `serve` command."""
+    parser = subparsers.add_parser(
+        "serve", help="run the HTTP service",
+        description="Serve the HTTP API (host, port and workers from BINDSPACE_HOST, BINDSPACE_PORT, "
+        "BINDSPACE_WORKERS unless given here).",
+    )
+    parser.add_argument("--host", help="address to bind (default: BINDSPACE_HOST)")
+    parser.add_argument("--port", type=int, help="port to bind (default: BINDSPACE_PORT)")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Check the model exists, then serve until interrupted."""
+    settings = get_settings()
+    try:
+        resolve_model_dir(settings.model)
+    except ModelNotFoundError as exc:
+        print(f"bindspace serve: {exc}", file=sys.stderr)
+        return 2
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        workers=settings.workers,
+        log_config=None,
+        access_log=False,
+    )
+    return 0

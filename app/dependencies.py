@@ -1,0 +1,29 @@
+"""FastAPI dependencies: the settings, the runtime, and the runtime once its model is ready."""
+
+from __future__ import annotations
+
+from fastapi import Depends, Request
+
+from app.errors import ApiError
+from app.runtime import Runtime
+from app.settings import Settings
+
+
+def get_settings(request: Request) -> Settings:
+    """The settings the application was created with."""
+    return request.app.state.settings
+
+
+def get_runtime(request: Request) -> Runtime:
+    """The application's runtime, whether or not its model is loaded yet."""
+    return request.app.state.runtime
+
+
+def ready_runtime(runtime: Runtime = Depends(get_runtime)) -> Runtime:
+    """The runtime, or 503 with Retry-After while the model is still loading (or failed to load)."""
+    if runtime.ready:
+        return runtime
+    if runtime.load_error is not None:
+        raise ApiError(503, f"The model failed to load: {runtime.load_error}", code="model_failed")
+    raise ApiError(503, "The model is still loading; retry shortly.", code="model_loading",
+                   headers={"Retry-After": "1"})

@@ -1,0 +1,83 @@
+"""Turning decoded inputs into vectors: preprocessing on a thread pool, inference through the batcher."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from app.batching import DynamicBatcher
+
+Preprocessor = Callable[[bytes | str], torch.Tensor]
+
+
+@dataclass(frozen=True)
+class Embeddings:
+    """The model's raw (scaled) vectors of a list of inputs, and how many text tokens they held."""
+
+    raw: np.ndarray
+    tokens: int
+
+    def unit(self) -> np.ndarray:
+        """The vectors scaled to unit length."""
+        return normalize_rows(self.raw)
+
+
+def normalize_rows(vectors: np.ndarray) -> np.ndarray:
+    """Each row divided by its L2 norm (zero rows stay zero)."""
+    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
+    return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+class EmbeddingService:
+    """Embeds inputs of any kind; preprocessing runs on `executor` while the batcher's thread runs the model."""
+
+    def __init__(
+        self,
+        preprocessors: Mapping[str, Preprocessor],
+        encoder_for: Mapping[str, str],
+        batcher: DynamicBatcher,
+        executor: Executor,
+        *,
+        max_chunk: int,
+        min_chunk: int,
+    ) -> None:
+        self._preprocessors = preprocessors
+        self._encoder_for = encoder_for
+        self._batcher = batcher
+        self._executor = executor
+        self._max_chunk = max_chunk
+        self._min_chunk = min_chunk
+
+    def encoder_for(self, kind: str) -> str:
+        """The encoder modality that embeds input `kind` (image and video: vision)."""
+        return self._encoder_for[kind]
+
+    async def preprocess(self, kind: str, payloads: Sequence[bytes | str]) -> list[torch.Tensor]:
+        """Preprocess every payload of `kind` concurrently on the thread pool (InputError on bad input)."""
+        loop = asyncio.get_running_loop()
+        preprocess = self._preprocessors[kind]
+        tasks = [loop.run_in_executor(self._executor, preprocess, payload) for payload in payloads]
+        return list(await asyncio.gather(*tasks))
+
+    async def embed(self, kind: str, payloads: Sequence[bytes | str]) -> Embeddings:
+        """Raw vectors of `payloads`, in order; QueueFullError when the encoder's queue cannot take them.
+
+        A long request goes through in chunks (about one model batch each), so that its preprocessed
+        tensors are never all in memory at once and it never needs more than the whole queue.
+        """
+        modality = self._encoder_for[kind]
+        chunk = min(self._max_chunk, max(self._min_chunk, self._batcher.batch_size(modality)))
+        vectors: list[np.ndarray] = []
+        tokens = 0
+        for start in range(0, len(payloads), chunk):
+            tensors = await self.preprocess(kind, payloads[start:start + chunk])
+            futures = self._batcher.submit(modality, tensors)
+            vectors.extend(await asyncio.gather(*(asyncio.wrap_future(future) for future in futures)))
+            if kind == "text":
+                tokens += sum(int(torch.count_nonzero(t)) for t in tensors)
+        return Embeddings(np.stack(vectors), tokens)

@@ -1,0 +1,111 @@
+"""`POST /v1/embed`: vectors for inputs of any kind, sent as JSON or as multipart file uploads."""
+
+from __future__ import annotations
+
+from typing import get_args
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from starlette.datastructures import UploadFile
+
+from app.auth import require_api_key
+from app.dependencies import ready_runtime
+from app.errors import NATIVE_ERRORS, ApiError
+from app.inputs import InputKind, check_item_count, check_media_type, decode_value
+from app.request_body import content_kind, parse_json, read_form
+from app.routers.embed.schemas import EmbedRequest, EmbedResponse
+from app.runtime import Runtime
+
+router = APIRouter(prefix="/v1", tags=["embed"], dependencies=[Depends(require_api_key)], responses=NATIVE_ERRORS)
+
+_MULTIPART_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "modality": {"type": "string", "enum": list(get_args(InputKind))},
+        "normalize": {"type": "boolean", "default": True},
+        "file": {"type": "array", "items": {"type": "string", "format": "binary"},
+                 "description": "One part per input file (its Content-Type is checked against the modality)."},
+        "text": {"type": "array", "items": {"type": "string"}, "description": "Text inputs (modality text)."},
+    },
+    "required": ["modality"],
+}
+
+_REQUEST_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {
+            "schema": EmbedRequest.model_json_schema(),
+            "examples": {
+                "text": {"value": {"modality": "text", "inputs": ["a dog barking", "rain on a roof"]}},
+                "image": {"value": {"modality": "image", "inputs": ["data:image/png;base64,iVBORw0KGgo..."]}},
+            },
+        },
+        "multipart/form-data": {"schema": _MULTIPART_SCHEMA},
+    },
+}
+
+
+async def _form_inputs(request: Request, runtime: Runtime) -> tuple[str, bool, list[bytes | str]]:
+    settings = runtime.settings
+    form = await read_form(request, settings.max_items_per_request, settings.max_input_bytes)
+    kind = str(form.get("modality") or "")
+    if kind not in runtime.preprocessors:
+        raise ApiError(422, f"modality: expected one of {', '.join(runtime.preprocessors)}, got '{kind}'.",
+                       param="modality", code="invalid_request")
+    normalize = str(form.get("normalize", "true")).strip().lower() not in ("false", "0", "no")
+    payloads: list[bytes | str] = []
+    for index, part in enumerate(form.getlist("file")):
+        param = f"file[{index}]"
+        if not isinstance(part, UploadFile):
+            raise ApiError(400, f"{param} must be a file part.", param=param, code="invalid_form")
+        check_media_type(kind, part.content_type, param)
+        data = await part.read()
+        if kind == "text":
+            try:
+                data = data.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise ApiError(400, f"{param} is not UTF-8 text.", param=param, code="invalid_text") from exc
+        payloads.append(data)
+    for text in form.getlist("text"):
+        if kind != "text":
+            raise ApiError(400, f"text fields are for modality text, not {kind}.", param="text", code="invalid_form")
+        payloads.append(str(text))
+    check_item_count(len(payloads), settings.max_items_per_request, "file")
+    return kind, normalize, payloads
+
+
+async def _json_inputs(request: Request, runtime: Runtime) -> tuple[str, bool, list[bytes | str]]:
+    body = await parse_json(request, EmbedRequest)
+    values = [body.inputs] if isinstance(body.inputs, str) else body.inputs
+    check_item_count(len(values), runtime.settings.max_items_per_request, "inputs")
+    payloads = [decode_value(body.modality, v, f"inputs[{i}]") for i, v in enumerate(values)]
+    return body.modality, body.normalize, payloads
+
+
+@router.post(
+    "/embed",
+    response_model=EmbedResponse,
+    summary="Embed inputs of any kind",
+    description="Unit-normalized vectors (or the model's raw scaled output with `normalize: false`) for text, "
+    "images, video, audio, depth, thermal or IMU inputs, sent as JSON (text, base64, data URIs) or as "
+    "multipart/form-data file uploads (`modality` field plus one `file` part per input).",
+    openapi_extra={"requestBody": _REQUEST_BODY},
+)
+async def embed(request: Request, runtime: Runtime = Depends(ready_runtime)) -> JSONResponse:
+    """Embed the request's inputs through the dynamic batcher."""
+    if content_kind(request) == "json":
+        kind, normalize, payloads = await _json_inputs(request, runtime)
+    else:
+        kind, normalize, payloads = await _form_inputs(request, runtime)
+    runtime.require_kind(kind, "modality")
+    embeddings = await runtime.embedder.embed(kind, payloads)
+    vectors = embeddings.unit() if normalize else embeddings.raw
+    return JSONResponse({
+        "object": "list",
+        "model": runtime.info.name,
+        "modality": kind,
+        "encoder": runtime.embedder.encoder_for(kind),
+        "normalized": normalize,
+        "dimension": int(vectors.shape[1]),
+        "data": [{"index": i, "embedding": v.tolist()} for i, v in enumerate(vectors)],
+    })

@@ -1,0 +1,54 @@
+"""Response body of `GET /v1/models`: OpenAI's model list, extended with what bindspace serves."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+
+class QueueInfo(BaseModel):
+    """Batching settings and the current queue of one encoder modality."""
+
+    max_batch_size: int
+    max_wait_ms: float
+    queue_depth: int
+    queue_size: int
+
+
+class ModelCard(BaseModel):
+    """The loaded model."""
+
+    id: str
+    object: Literal["model"] = "model"
+    created: int
+    owned_by: str = "bindspace"
+    modalities: list[str]
+    input_kinds: list[str]
+    dimension: int
+    precision: str
+    device: str
+    batching: bool
+    queues: dict[str, QueueInfo]
+
+
+class ModelList(BaseModel):
+    """OpenAI's `list` object holding the one served model."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{
+                "object": "list",
+                "data": [{
+                    "id": "default", "object": "model", "created": 1700000000, "owned_by": "bindspace",
+                    "modalities": ["vision", "text", "audio", "depth", "thermal", "imu"],
+                    "input_kinds": ["image", "video", "text", "audio", "depth", "thermal", "imu"],
+                    "dimension": 1024, "precision": "fp32", "device": "cpu", "batching": True,
+                    "queues": {"text": {"max_batch_size": 64, "max_wait_ms": 5.0, "queue_depth": 0, "queue_size": 256}},
+                }],
+            }]
+        }
+    )
+
+    object: Literal["list"] = "list"
+    data: list[ModelCard]

@@ -1,0 +1,238 @@
+"""Serving throughput: concurrent HTTP clients against `bindspace serve`, batching on vs off.
+
+For each modality (text, image), batching setting (on, off) and client count (1, 8, 32), clients send
+one-input `POST /v1/embed` requests back to back for a fixed time (Weaviate's import pattern: one
+object per call). Reported: inputs/s and p50/p99 latency, next to the in-process batched encoder's
+throughput (model only, no HTTP, no preprocessing) as the ceiling.
+
+    python bench/serve_bench.py                      # the bundled default model
+    python bench/serve_bench.py --model tiny         # a random-weight preset model made on the fly
+    python bench/serve_bench.py --model /path/to/model --seconds 10
+
+Writes the table to bench/results/serve.md as well as stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import io
+import os
+import platform
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import httpx  # noqa: E402
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+from PIL import Image  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+PRESET_NAMES = ("tiny", "small", "huge")
+
+
+def resolve_model(choice: str) -> tuple[Path, str]:
+    """The model directory to serve and how to describe it."""
+    from app.model_source import DEFAULT_MODEL_DIR
+
+    if choice == "default":
+        if not (DEFAULT_MODEL_DIR / "config.json").is_file():
+            raise SystemExit(f"no default model at {DEFAULT_MODEL_DIR}; pass --model tiny or --model PATH")
+        return DEFAULT_MODEL_DIR, "bundled default model"
+    import models
+
+    if choice in PRESET_NAMES:
+        torch.manual_seed(0)
+        path = Path(tempfile.mkdtemp(prefix=f"bindspace-bench-{choice}-"))
+        models.save_model(models.build_model(choice), path, name=choice)
+        return path, f"{choice} random-weight model (models.build_model('{choice}'))"
+    return Path(choice), f"model directory {choice}"
+
+
+def payloads(modality: str, count: int) -> list[str]:
+    """Distinct request inputs: short captions, or 320x240 PNG photos-to-be, base64-encoded."""
+    if modality == "text":
+        return [f"a photo of item number {i} on a wooden table" for i in range(count)]
+    rng = np.random.default_rng(0)
+    images = []
+    for _ in range(count):
+        buffer = io.BytesIO()
+        Image.fromarray(rng.integers(0, 255, (240, 320, 3), dtype=np.uint8)).save(buffer, format="PNG")
+        images.append("data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode())
+    return images
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class ServerProcess:
+    """`python -m app serve` in a subprocess with the given BINDSPACE_* settings."""
+
+    def __init__(self, model: Path, batching: bool, threads: str | None) -> None:
+        self.port = free_port()
+        self.data_dir = tempfile.mkdtemp(prefix="bindspace-bench-data-")
+        env = {**os.environ, "BINDSPACE_MODEL": str(model), "BINDSPACE_DATA_DIR": self.data_dir,
+               "BINDSPACE_PORT": str(self.port), "BINDSPACE_BATCHING": str(batching).lower(),
+               "BINDSPACE_QUEUE_SIZE": "1024", "BINDSPACE_LOG_LEVEL": "warning"}
+        if threads is not None:
+            env["BINDSPACE_THREADS"] = threads
+        self.process = subprocess.Popen([sys.executable, "-m", "app", "serve"], cwd=ROOT, env=env)
+        self.url = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(self.url + "/readyz", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            if self.process.poll() is not None:
+                raise SystemExit(f"the server exited with status {self.process.returncode}")
+            time.sleep(0.2)
+        self.stop()
+        raise SystemExit("the server did not become ready in 300 s")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(30)
+        shutil.rmtree(self.data_dir, ignore_errors=True)
+
+
+async def load(url: str, modality: str, inputs: list[str], clients: int, seconds: float) -> dict:
+    """`clients` concurrent loops of one-input requests for `seconds`; throughput and latency percentiles."""
+    latencies: list[float] = []
+    errors = 0
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as client:
+        # Warm-up: one request per client.
+        await asyncio.gather(*(client.post("/v1/embed", json={"modality": modality, "inputs": [inputs[i]]})
+                               for i in range(clients)))
+        deadline = time.perf_counter() + seconds
+
+        async def worker(offset: int) -> None:
+            nonlocal errors
+            i = offset
+            while time.perf_counter() < deadline:
+                started = time.perf_counter()
+                response = await client.post("/v1/embed",
+                                             json={"modality": modality, "inputs": [inputs[i % len(inputs)]]})
+                if response.status_code == 200:
+                    latencies.append(time.perf_counter() - started)
+                else:
+                    errors += 1
+                i += clients
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(c) for c in range(clients)))
+        elapsed = time.perf_counter() - started
+    values = np.array(latencies) * 1000
+    return {"throughput": len(latencies) / elapsed, "p50": float(np.percentile(values, 50)),
+            "p99": float(np.percentile(values, 99)), "requests": len(latencies), "errors": errors}
+
+
+def encoder_throughput(settings, modality: str, inputs: list[str], batch: int, seconds: float) -> float:
+    """Inputs/s of the in-process encoder on preprocessed batches of `batch` (the model alone)."""
+    from app.runtime import load_encoder
+    from models.preprocess import ENCODER_FOR, build_preprocessors
+
+    encoder, _ = load_encoder(settings, settings.model)
+    kind = "text" if modality == "text" else "image"
+    preprocess = build_preprocessors(settings.input_limits())[kind]
+    raw = [base64.b64decode(x.split(",", 1)[1]) if kind == "image" else x for x in inputs[:batch]]
+    tensor = torch.stack([preprocess(x) for x in raw])
+    encoder.encode(ENCODER_FOR[kind], tensor)
+    done, started = 0, time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        encoder.encode(ENCODER_FOR[kind], tensor)
+        done += len(tensor)
+    return done / (time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", default="default",
+                        help="'default', a preset name for random weights ('tiny', 'small'), or a model directory")
+    parser.add_argument("--modalities", default="text,image")
+    parser.add_argument("--clients", default="1,8,32")
+    parser.add_argument("--seconds", type=float, default=8.0, help="measurement time per cell")
+    parser.add_argument("--threads", default=None,
+                        help="BINDSPACE_THREADS for the server: a number, or 'none' for torch's default "
+                        "(default: the setting's default, CPU cores - 1)")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "serve.md")
+    args = parser.parse_args()
+
+    from app.settings import Settings
+
+    model_dir, model_text = resolve_model(args.model)
+    modalities = args.modalities.split(",")
+    client_counts = [int(c) for c in args.clients.split(",")]
+    thread_override = {} if args.threads is None else {"threads": None if args.threads == "none" else int(args.threads)}
+    defaults = Settings(model=model_dir, **thread_override)
+    server_threads = args.threads or str(defaults.threads)
+    inputs = {m: payloads(m, 256) for m in modalities}
+
+    load_before = os.getloadavg()[0]
+    rows = []
+    for batching in (True, False):
+        server = ServerProcess(model_dir, batching, args.threads)
+        try:
+            for modality in modalities:
+                for clients in client_counts:
+                    result = asyncio.run(load(server.url, modality, inputs[modality], clients, args.seconds))
+                    rows.append((modality, "on" if batching else "off", clients, result))
+                    print(f"{modality} batching={'on' if batching else 'off'} clients={clients}: "
+                          f"{result['throughput']:.1f}/s p50 {result['p50']:.1f} ms p99 {result['p99']:.1f} ms",
+                          file=sys.stderr)
+        finally:
+            server.stop()
+
+    ceilings = {}
+    for modality in modalities:
+        batch = defaults.batch_sizes["text" if modality == "text" else "vision"]
+        ceilings[modality] = (batch, encoder_throughput(defaults, modality, inputs[modality], batch, args.seconds))
+
+    lines = [
+        "# Serving throughput",
+        "",
+        f"Model: {model_text}. Machine: {platform.machine()}, {os.cpu_count()} CPU cores, torch "
+        f"{torch.__version__}, {torch.get_num_threads()} torch threads for the in-process encoder; the server and "
+        f"the load generator share the machine (1-minute load average {load_before:.1f} before the run, "
+        f"{os.getloadavg()[0]:.1f} after: other processes on the machine count too).",
+        "",
+        f"Server torch threads (BINDSPACE_THREADS): {server_threads}.",
+        "",
+        f"Command: `python bench/serve_bench.py {' '.join(sys.argv[1:])}` "
+        "(the server runs as `BINDSPACE_BATCHING=true|false python -m app serve`; each request is "
+        "`POST /v1/embed` with one input; images are 320x240 PNGs).",
+        "",
+        "| modality | batching | clients | inputs/s | p50 ms | p99 ms | requests | errors |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for modality, batching, clients, r in rows:
+        lines.append(f"| {modality} | {batching} | {clients} | {r['throughput']:.1f} | {r['p50']:.1f} | "
+                     f"{r['p99']:.1f} | {r['requests']} | {r['errors']} |")
+    lines += ["", "In-process encoder (model only: preprocessed batch, no HTTP):", "",
+              "| modality | batch | inputs/s |", "| --- | ---: | ---: |"]
+    for modality, (batch, rate) in ceilings.items():
+        lines.append(f"| {modality} | {batch} | {rate:.1f} |")
+    if args.model in PRESET_NAMES:
+        shutil.rmtree(model_dir, ignore_errors=True)
+    table = "\n".join(lines) + "\n"
+    print(table)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(table, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,175 @@
+"""Dynamic batching: the batcher on its own, and requests merged across concurrent HTTP calls."""
+
+import os
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import numpy as np
+import pytest
+import torch
+
+from app.batching import DynamicBatcher, QueueFullError
+from app.metrics import Metrics
+from test_app_server import live_server
+
+
+class RecordingModel:
+    """Stands in for the encoder: returns each item's sum as a 2-vector and records batch sizes."""
+
+    def __init__(self, delay: float = 0.0, fail: bool = False) -> None:
+        self.batches: list[tuple[str, tuple[int, ...]]] = []
+        self.delay = delay
+        self.fail = fail
+        self.release = threading.Event()
+        self.release.set()
+
+    def __call__(self, modality: str, batch: torch.Tensor) -> torch.Tensor:
+        self.release.wait(10)
+        self.batches.append((modality, tuple(batch.shape)))
+        if self.fail:
+            raise RuntimeError("model exploded")
+        time.sleep(self.delay)
+        total = batch.reshape(batch.shape[0], -1).sum(dim=1)
+        return torch.stack([total, -total], dim=1)
+
+
+def make_batcher(model, *, size=4, wait=0.05, queue=16, metrics=None) -> DynamicBatcher:
+    batcher = DynamicBatcher(model, batch_sizes={"text": size, "vision": size},
+                             max_wait_s={"text": wait, "vision": wait}, queue_size=queue, metrics=metrics)
+    batcher.start()
+    return batcher
+
+
+def test_concurrent_submissions_are_merged_and_answered_in_order() -> None:
+    model = RecordingModel()
+    model.release.clear()
+    batcher = make_batcher(model, size=8, wait=0.2)
+    try:
+        with ThreadPoolExecutor(6) as pool:
+            futures = list(pool.map(lambda i: batcher.submit("text", [torch.full((3,), float(i))]), range(6)))
+        model.release.set()
+        results = [f[0].result(10) for f in futures]
+    finally:
+        batcher.stop()
+    assert [r.tolist() for r in results] == [[3.0 * i, -3.0 * i] for i in range(6)]
+    assert sum(shape[0] for _, shape in model.batches) == 6
+    assert max(shape[0] for _, shape in model.batches) >= 2
+
+
+def test_batches_never_exceed_the_batch_size() -> None:
+    model = RecordingModel()
+    model.release.clear()
+    batcher = make_batcher(model, size=4, wait=0.5, queue=64)
+    try:
+        futures = batcher.submit("text", [torch.ones(2) * i for i in range(10)])
+        model.release.set()
+        values = [f.result(10)[0] for f in futures]
+    finally:
+        batcher.stop()
+    assert values == [2.0 * i for i in range(10)]
+    assert [shape[0] for _, shape in model.batches] == [4, 4, 2]
+
+
+def test_a_full_queue_refuses_the_whole_request() -> None:
+    model = RecordingModel()
+    model.release.clear()
+    metrics = Metrics()
+    batcher = make_batcher(model, size=2, wait=0.5, queue=3, metrics=metrics)
+    try:
+        first = batcher.submit("text", [torch.ones(1)] * 2)  # a full batch: taken at once, then blocked in the model
+        time.sleep(0.1)
+        queued = batcher.submit("text", [torch.ones(1)] * 3)
+        with pytest.raises(QueueFullError, match="text encoder queue is full"):
+            batcher.submit("text", [torch.ones(1)])
+        assert batcher.depth("text") == 3
+        assert metrics.queue_rejections.labels("text")._value.get() == 1
+        model.release.set()
+        assert all(f.result(10)[0] == 1.0 for f in first + queued)
+    finally:
+        model.release.set()
+        batcher.stop()
+
+
+def test_images_and_videos_in_one_queue_run_as_separate_batches() -> None:
+    model = RecordingModel()
+    model.release.clear()
+    batcher = make_batcher(model, size=8, wait=0.2)
+    try:
+        image = batcher.submit("vision", [torch.ones(3, 4, 4)] * 2)
+        video = batcher.submit("vision", [torch.ones(5, 3, 2, 4, 4)])
+        model.release.set()
+        assert image[0].result(10)[0] == 48.0 and video[0].result(10)[0] == 480.0
+    finally:
+        batcher.stop()
+    assert sorted(shape for _, shape in model.batches) == [(1, 5, 3, 2, 4, 4), (2, 3, 4, 4)]
+
+
+def test_a_model_failure_reaches_every_waiting_request() -> None:
+    batcher = make_batcher(RecordingModel(fail=True))
+    try:
+        futures = batcher.submit("text", [torch.ones(1), torch.ones(1)])
+        for future in futures:
+            with pytest.raises(RuntimeError, match="model exploded"):
+                future.result(10)
+    finally:
+        batcher.stop()
+
+
+def test_batching_off_runs_one_item_at_a_time() -> None:
+    model = RecordingModel()
+    model.release.clear()
+    batcher = make_batcher(model, size=1, wait=0.0)
+    try:
+        futures = batcher.submit("text", [torch.ones(1)] * 3)
+        model.release.set()
+        [f.result(10) for f in futures]
+    finally:
+        batcher.stop()
+    assert [shape[0] for _, shape in model.batches] == [1, 1, 1]
+
+
+def _batch_histogram(client: httpx.Client, modality: str) -> dict[str, float]:
+    buckets = {}
+    for line in client.get("/metrics").text.splitlines():
+        if line.startswith("bindspace_batch_size_bucket") and f'modality="{modality}"' in line:
+            le = line.split('le="')[1].split('"')[0]
+            buckets[le] = float(line.rsplit(" ", 1)[1])
+    return buckets
+
+
+def test_concurrent_http_requests_are_merged_into_batches() -> None:
+    server = live_server(batch_wait_ms={"text": 300.0}, batch_sizes={"text": 16})
+    with server.client() as client:
+        before = _batch_histogram(client, "text")
+
+        def one(i: int) -> int:
+            return client.post("/v1/embed", json={"modality": "text", "inputs": [f"request {i}"]}).status_code
+
+        with ThreadPoolExecutor(8) as pool:
+            statuses = list(pool.map(one, range(8)))
+        after = _batch_histogram(client, "text")
+    assert statuses == [200] * 8
+    runs = after["+Inf"] - before.get("+Inf", 0.0)
+    single = after["1.0"] - before.get("1.0", 0.0)
+    assert runs < 8, "eight concurrent one-item requests ran as eight separate batches"
+    assert runs - single >= 1, "no run held more than one item"
+
+
+def test_a_full_queue_answers_429_with_retry_after() -> None:
+    server = live_server(queue_size=2, batch_wait_ms={"text": 2000.0}, batch_sizes={"text": 64}, retry_after_s=3)
+    with server.client() as client:
+        with ThreadPoolExecutor(1) as pool:
+            waiting = pool.submit(client.post, "/v1/embed", json={"modality": "text", "inputs": ["a", "b"]})
+            time.sleep(0.5)  # the two items wait for their batch to fill
+            refused = client.post("/v1/embed", json={"modality": "text", "inputs": ["c"]})
+            assert waiting.result(30).status_code == 200
+    assert refused.status_code == 429
+    assert refused.headers["retry-after"] == "3"
+    error = refused.json()["error"]
+    assert error["type"] == "rate_limit_error" and error["code"] == "queue_full"
+    assert np.isfinite(waiting.result().json()["data"][0]["embedding"]).all()
