@@ -1,0 +1,170 @@
+"""A data directory of named collections, owned by one `Database` at a time.
+
+Layout: `LOCK` (flock'd while open), `FORMAT` (layout version), `collections/<name>/` holding
+`items.sqlite3` and `index.snapshot`. A collection directory is prepared under a hidden name and
+renamed into place, and renamed away before it is deleted, so a crash never leaves half of one.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import uuid
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from index.backend import BackendFactory
+from index.collection import STORE_FILE, Collection
+from index.config import CollectionSpec, IndexLimits, MaintenanceConfig
+from index.errors import (
+    CollectionExistsError,
+    CollectionNotFoundError,
+    CorruptDataError,
+    DatabaseClosedError,
+    InvalidIndexSpecError,
+)
+from index.faiss_backend import FaissBackendFactory
+from index.files import DirectoryLock, atomic_write, fsync_dir
+from index.records import CollectionInfo
+from index.store import ItemStore
+from index.validation import check_collection_name
+
+BACKENDS: dict[str, type[BackendFactory]] = {"faiss": FaissBackendFactory}
+LAYOUT_VERSION = b"bindspace-index 1\n"
+
+
+class Database:
+    """Owns a data directory and its collections; thread-safe; a context manager."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        *,
+        backend: str = "faiss",
+        limits: IndexLimits | None = None,
+        maintenance: MaintenanceConfig | None = None,
+    ) -> None:
+        if backend not in BACKENDS:
+            raise InvalidIndexSpecError(f"unknown backend {backend!r}; available: {', '.join(BACKENDS)}")
+        self.path = Path(path)
+        self._factory = BACKENDS[backend]()
+        self._limits = limits or IndexLimits()
+        self._maintenance = maintenance or MaintenanceConfig()
+        self._mutex = threading.RLock()
+        self._collections: dict[str, Collection] = {}
+        self.path.mkdir(parents=True, exist_ok=True)
+        self._dir_lock: DirectoryLock | None = DirectoryLock(self.path)
+        try:
+            self._check_layout()
+            self._root = self.path / "collections"
+            self._root.mkdir(exist_ok=True)
+            for entry in sorted(self._root.iterdir()):
+                if entry.name.startswith("."):
+                    shutil.rmtree(entry)
+                elif entry.is_dir():
+                    self._collections[entry.name] = self._open(entry)
+        except BaseException:
+            self.close()
+            raise
+
+    def _check_layout(self) -> None:
+        marker = self.path / "FORMAT"
+        if not marker.exists():
+            atomic_write(marker, lambda stream: stream.write(LAYOUT_VERSION))
+        elif marker.read_bytes() != LAYOUT_VERSION:
+            raise CorruptDataError(f"{self.path} holds an index of another layout ({marker.read_bytes()[:40]!r})")
+
+    def _open(self, directory: Path) -> Collection:
+        return Collection(directory, self._factory, self._limits, self._maintenance)
+
+    def create_collection(
+        self,
+        name: str,
+        dimension: int,
+        *,
+        metric: str = "cosine",
+        index: str = "Flat",
+        train_size: int | None = None,
+        search_params: dict[str, Any] | None = None,
+    ) -> Collection:
+        """Create an empty collection.
+
+        `metric`: `cosine` (vectors normalized on the way in), `ip` or `l2`. `index`: a FAISS factory
+        string (`Flat`, `HNSW32`, `IVF1024,Flat`, `IVF1024,PQ64`, ...). `train_size`: items after
+        which a trainable index is trained (default: FAISS's recommended minimum). `search_params`:
+        defaults for `nprobe` / `efSearch`.
+        """
+        check_collection_name(name)
+        most = self._limits.max_dimension
+        if isinstance(dimension, bool) or not isinstance(dimension, int) or not 1 <= dimension <= most:
+            raise InvalidIndexSpecError(f"dimension must be an integer from 1 to {most}, got {dimension!r}")
+        if not isinstance(index, str):
+            raise InvalidIndexSpecError(f"index must be a factory string such as 'Flat', got {index!r}")
+        spec = CollectionSpec(name, dimension, metric, index, train_size, dict(search_params or {}))
+        self._factory.check_spec(spec)
+        with self._mutex:
+            self._check_open()
+            if name in self._collections:
+                raise CollectionExistsError(f"collection {name!r} already exists")
+            staging = self._root / f".creating-{name}-{uuid.uuid4().hex}"
+            staging.mkdir()
+            ItemStore.create(staging / STORE_FILE, spec)
+            fsync_dir(staging)
+            final = self._root / name
+            os.rename(staging, final)
+            fsync_dir(self._root)
+            collection = self._collections[name] = self._open(final)
+            return collection
+
+    def drop_collection(self, name: str) -> None:
+        """Delete a collection and all its items."""
+        with self._mutex:
+            self._check_open()
+            collection = self._collections.pop(check_collection_name(name), None)
+            if collection is None:
+                raise CollectionNotFoundError(f"collection {name!r} does not exist")
+            collection.close(checkpoint=False)
+            doomed = self._root / f".dropped-{name}-{uuid.uuid4().hex}"
+            os.rename(collection.directory, doomed)
+            fsync_dir(self._root)
+            shutil.rmtree(doomed)
+
+    def get_collection(self, name: str) -> Collection:
+        """The collection called `name`."""
+        with self._mutex:
+            self._check_open()
+            collection = self._collections.get(check_collection_name(name))
+            if collection is None:
+                raise CollectionNotFoundError(f"collection {name!r} does not exist")
+            return collection
+
+    def list_collections(self) -> list[CollectionInfo]:
+        """Every collection with its size, by name."""
+        with self._mutex:
+            self._check_open()
+            collections = [self._collections[name] for name in sorted(self._collections)]
+        return [collection.info() for collection in collections]
+
+    def close(self) -> None:
+        """Snapshot and close every collection and release the directory; idempotent."""
+        with self._mutex:
+            for collection in self._collections.values():
+                collection.close()
+            self._collections.clear()
+            if self._dir_lock is not None:
+                self._dir_lock.release()
+                self._dir_lock = None
+
+    def _check_open(self) -> None:
+        if self._dir_lock is None:
+            raise DatabaseClosedError(f"database {self.path} is closed")
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()

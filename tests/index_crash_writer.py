@@ -1,0 +1,86 @@
+"""Writer process for the index crash test: applies a deterministic stream of upserts and deletes.
+
+    PYTHONPATH=. python tests/index_crash_writer.py DATA_DIR --start 0 --ops 1000 --seed 7
+
+Every operation is applied to one collection per index type; `ACK <i>` is printed (and flushed) only
+after operation `i` returned for all of them, so an acknowledged operation is one the index promised
+to keep. `READY` is printed once the database is open. The test kills this process at random moments.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+
+from index import Database, Item, MaintenanceConfig
+
+DIMENSION = 16
+ID_SPACE = 300
+UPSERT_BATCH = 6
+DELETE_BATCH = 3
+MODALITIES = ("image", "text", "audio")
+COLLECTIONS = {
+    "flat": {"index": "Flat"},
+    "hnsw": {"index": "HNSW16"},
+    "ivf": {"index": "IVF8,Flat", "train_size": 64},
+    "ivfpq": {"index": "IVF8,PQ8", "train_size": 256},
+}
+# Search parameters that make every index type search exhaustively at this size.
+EXHAUSTIVE = {"flat": {}, "hnsw": {"efSearch": 512}, "ivf": {"nprobe": 8}, "ivfpq": {"nprobe": 8}}
+MAINTENANCE = MaintenanceConfig(snapshot_every=40, rebuild_deleted_fraction=0.1, background=True)
+
+
+def item_vector(op: int, slot: int, seed: int) -> np.ndarray:
+    """The vector operation `op` writes for id slot `slot`."""
+    return np.random.default_rng([seed, op, slot, 1]).standard_normal(DIMENSION).astype(np.float32)
+
+
+def operation(op: int, seed: int) -> tuple[str, list]:
+    """Operation `op`: ("upsert", [Item, ...]) or ("delete", [id, ...])."""
+    rng = np.random.default_rng([seed, op])
+    if op % 5 == 4:
+        slots = rng.choice(ID_SPACE, size=DELETE_BATCH, replace=False)
+        return "delete", [f"item-{slot}" for slot in slots]
+    slots = rng.choice(ID_SPACE, size=UPSERT_BATCH, replace=False)
+    items = [
+        Item(f"item-{slot}", item_vector(op, int(slot), seed), MODALITIES[slot % 3], {"op": op, "slot": int(slot)})
+        for slot in slots
+    ]
+    return "upsert", items
+
+
+def open_database(path: str) -> Database:
+    """The database with one collection per index type (created when missing)."""
+    database = Database(path, maintenance=MAINTENANCE)
+    existing = {info.name for info in database.list_collections()}
+    for name, options in COLLECTIONS.items():
+        if name not in existing:
+            database.create_collection(name, DIMENSION, **options)
+    return database
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("data_dir")
+    parser.add_argument("--start", type=int, default=0)
+    parser.add_argument("--ops", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    database = open_database(args.data_dir)
+    collections = [database.get_collection(name) for name in COLLECTIONS]
+    print("READY", flush=True)
+    for op in range(args.start, args.start + args.ops):
+        kind, payload = operation(op, args.seed)
+        for collection in collections:
+            if kind == "upsert":
+                collection.upsert(payload)
+            else:
+                collection.delete(payload)
+        print(f"ACK {op}", flush=True)
+    database.close()
+    print("DONE", flush=True)
+
+
+if __name__ == "__main__":
+    main()
