@@ -28,6 +28,9 @@ COLLECTIONS = {
 }
 # Search parameters that make every index type search exhaustively at this size.
 EXHAUSTIVE = {"flat": {}, "hnsw": {"efSearch": 512}, "ivf": {"nprobe": 8}, "ivfpq": {"nprobe": 8}}
+# How many hits must include an item's own id when searching with its vector: product quantization
+# is lossy, so under PQ a neighbour's code can score above the item's own.
+SELF_RANK = {"flat": 1, "hnsw": 1, "ivf": 1, "ivfpq": 10}
 MAINTENANCE = MaintenanceConfig(snapshot_every=40, rebuild_deleted_fraction=0.1, background=True)
 
 
