@@ -6,29 +6,28 @@ when that type keeps every output within cosine `AUTO_MIN_COSINE` of float32, wh
 real inputs for the modalities in `AUTO_REDUCED_MODALITIES` (docs/performance.md); all other
 modalities, and CPUs without native bf16, run in float32.
 
-In reduced precision the matrix-multiply weights (linear layers, packed attention projections, patch
-stems) are converted once, when the `Encoder` is made, into a separate inference copy of those
-modules; LayerNorms, embeddings and the residual stream stay float32 under autocast. The model
-passed in is left unchanged; the copy shares every tensor that is not converted.
+The `Encoder` runs its own copy of the model (models/inference_copy.py): weights converted to the
+modality's precision once, prepacked oneDNN matmuls on CPUs, a folded image stem. The model passed
+in is left as it is (apart from being moved to the device), and the copy shares every tensor it
+does not change; drop the model after making the `Encoder` if memory matters.
 """
 
 from __future__ import annotations
 
-import copy
+import math
 import os
 import shutil
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 
+from .inference_copy import build_inference_copy
 from .model import ImageBindModel
-from .transformer import Attention
 
 PRECISIONS: dict[str, torch.dtype | None] = {
     "auto": None,
@@ -43,8 +42,14 @@ AUTO_MIN_COSINE = 0.999
 AUTO_REDUCED_MODALITIES: frozenset[str] = frozenset({"vision", "text", "audio", "depth", "thermal", "imu"})
 """Modalities whose bfloat16 outputs stayed at cosine >= `AUTO_MIN_COSINE` to float32 on real inputs."""
 
-# Modules whose own parameters feed matrix multiplies; their weights are converted for reduced precision.
-MATMUL_MODULES = (nn.Linear, nn.Conv2d, nn.Conv3d, Attention)
+MAX_TOKEN_ROWS = 4608
+"""Token rows (items x tokens) one forward pass takes; larger batches run in equal micro-batches.
+
+oneDNN's bf16 matrix multiplies lose about a quarter of their speed once a batch reaches ~8k rows
+(32 images of 257 tokens), while 16 images run at full speed; docs/performance.md has the figures.
+"""
+
+STREAM_AHEAD = 2  # batches `Encoder.encode_stream` preprocesses while the model runs one
 
 CPU_BF16_FLAGS = ("avx512_bf16", "amx_bf16")  # x86 /proc/cpuinfo flags of native bf16 dot products
 ARM_BF16_FEATURE = "bf16"  # aarch64 /proc/cpuinfo feature
@@ -57,10 +62,13 @@ class CompileUnavailable(RuntimeError):
 def cpu_has_native_bf16(cpuinfo: str | os.PathLike = "/proc/cpuinfo") -> bool:
     """Whether this CPU multiplies bf16 natively (AVX512-BF16, AMX or ARM BF16) and oneDNN can use it.
 
-    Without such instructions oneDNN emulates bf16, which is slower than float32, so "auto" stays float32.
+    Without such instructions oneDNN emulates bf16, which is slower than float32, so "auto" stays
+    float32. Torch's own CPU probe is asked first; the `cpuinfo` flags cover what it does not know.
     """
     if not (torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported()):
         return False
+    if _torch_reports_native_bf16():
+        return True
     try:
         text = Path(cpuinfo).read_text(encoding="utf-8", errors="replace")
     except OSError:
@@ -71,6 +79,14 @@ def cpu_has_native_bf16(cpuinfo: str | os.PathLike = "/proc/cpuinfo") -> bool:
         if key.strip() in ("flags", "Features"):
             words.update(value.split())
     return any(flag in words for flag in CPU_BF16_FLAGS) or ARM_BF16_FEATURE in words
+
+
+def _torch_reports_native_bf16() -> bool | None:
+    """Torch's x86 probe (AVX512-BF16 or AMX), or None where this torch has none."""
+    probes = [getattr(torch.cpu, name, None) for name in ("_is_avx512_bf16_supported", "_is_amx_tile_supported")]
+    if not all(callable(probe) for probe in probes):
+        return None
+    return any(probe() for probe in probes)
 
 
 def fast_reduced_dtype(device: str | torch.device) -> torch.dtype | None:
@@ -171,11 +187,12 @@ class Encoder:
                 raise CompileUnavailable(reason)
         if threads is not None:
             configure_threads(threads)
-        self.model = _inference_copy(model.to(self.device), self.precisions).eval()
+        self.model = build_inference_copy(model.to(self.device), self.precisions, self.device, pack=not compile)
         self.compiled = compile
         if compile:
             for trunk in self.model.modality_trunks.values():
-                trunk.compile(dynamic=True)
+                # Freezing lets inductor treat the weights as constants and prepack them for oneDNN.
+                trunk.compile(dynamic=True, options={"freezing": True})
 
     @property
     def modalities(self) -> tuple[str, ...]:
@@ -187,8 +204,15 @@ class Encoder:
         with torch.inference_mode(), torch.autocast(
             self.device.type, dtype=dtype, enabled=dtype != torch.float32
         ):
-            out = self.model.encode(modality, batch.to(self.device))
-        return out.float().cpu()
+            parts = [self.model.encode(modality, _to(part, self.device))
+                     for part in self._micro_batches(modality, batch)]
+        return (parts[0] if len(parts) == 1 else torch.cat(parts)).float().cpu()
+
+    def _micro_batches(self, modality: str, batch: torch.Tensor) -> list[torch.Tensor]:
+        """`batch` split by `micro_batch_size`; left whole when it is not a valid batch (the model says why)."""
+        if not isinstance(batch, torch.Tensor) or batch.ndim < 2 or len(batch) < 2 or modality not in self.modalities:
+            return [batch]
+        return list(batch.split(micro_batch_size(self.model.config, modality, batch)))
 
     def normalized(self, modality: str, batch: torch.Tensor) -> torch.Tensor:
         """Unit-length embeddings, ready for cosine search."""
@@ -205,49 +229,56 @@ class Encoder:
     ) -> Iterator[torch.Tensor]:
         """Raw embeddings of `sources` batch by batch, in order, preprocessing ahead on `workers` threads.
 
-        While the model runs one batch, the thread pool decodes and preprocesses the next ones (at
-        most two batches ahead), so preprocessing time hides behind the model's. Errors raised by
+        While the model runs one batch, the thread pool decodes and preprocesses the next
+        `STREAM_AHEAD` batches, so preprocessing time hides behind the model's. Errors raised by
         `preprocess` propagate when their batch is reached.
         """
         if batch_size < 1 or workers < 1:
             raise ValueError(f"batch_size and workers must be positive, got {batch_size} and {workers}")
         items = iter(sources)
         with ThreadPoolExecutor(workers, thread_name_prefix="bindspace-preprocess") as pool:
-            pending = []
-            for _ in range(3):  # the batch to encode next plus two prepared ahead
+
+            def submit_next_batch() -> None:
                 chunk = list(islice(items, batch_size))
                 if chunk:
                     pending.append([pool.submit(preprocess, source) for source in chunk])
+
+            pending: list[list[Future]] = []
+            for _ in range(STREAM_AHEAD):
+                submit_next_batch()
             while pending:
-                futures = pending.pop(0)
-                batch = torch.stack([future.result() for future in futures])
-                chunk = list(islice(items, batch_size))
-                if chunk:
-                    pending.append([pool.submit(preprocess, source) for source in chunk])
+                batch = torch.stack([future.result() for future in pending.pop(0)])
+                submit_next_batch()
                 yield self.encode(modality, batch)
 
 
-def _inference_copy(model: ImageBindModel, precisions: dict[str, torch.dtype]) -> ImageBindModel:
-    """A copy of `model`'s modules whose matmul weights are converted to each modality's precision.
-
-    The copy shares every tensor it does not convert, so it costs only the converted weights, and
-    setting it up (eval mode, compilation) leaves the caller's model as it was.
-    """
-    reduced = {m: d for m, d in precisions.items() if d != torch.float32}
-    memo: dict[int, Any] = {}
-    for name, module in model.named_modules():
-        dtype = reduced.get(_modality_of(name))
-        convert = dtype is not None and isinstance(module, MATMUL_MODULES)
-        for parameter in module.parameters(recurse=False):
-            memo[id(parameter)] = (
-                nn.Parameter(parameter.detach().to(dtype), requires_grad=False) if convert else parameter
-            )
-        for buffer in module.buffers(recurse=False):
-            memo[id(buffer)] = buffer
-    return copy.deepcopy(model, memo)
+def _to(batch: Any, device: torch.device) -> Any:
+    """A tensor moved to `device`; anything else as it is, for the model to reject with `InputError`."""
+    return batch.to(device) if isinstance(batch, torch.Tensor) else batch
 
 
-def _modality_of(module_name: str) -> str | None:
-    """`modality_trunks.vision.blocks.0.attn` -> `vision`."""
-    parts = module_name.split(".")
-    return parts[1] if len(parts) > 1 and parts[0].startswith("modality_") else None
+def token_rows(config: Any, modality: str, batch: torch.Tensor) -> int:
+    """Rows (tokens x clips) the trunk processes for one item of `batch`."""
+    c = config
+    if modality == "text":
+        return int(batch.argmax(dim=-1).max()) + 1 if batch.numel() else 0
+    if modality == "vision":
+        clips = batch.shape[1] if batch.ndim == 6 else 1
+        height, width = batch.shape[-2:]
+        return clips * ((height // c.kernel_size[1]) * (width // c.kernel_size[2]) + 1)
+    if modality == "audio":
+        clips = batch.shape[1] if batch.ndim == 5 else 1
+        k, s = c.audio_kernel_size, c.audio_stride
+        return clips * (((c.audio_num_mel_bins - k) // s + 1) * ((c.audio_target_len - k) // s + 1) + 1)
+    if modality in ("depth", "thermal"):
+        k = c.encoder_size(modality, "kernel_size")
+        return (batch.shape[-2] // k) * (batch.shape[-1] // k) + 1
+    return c.imu_num_samples // c.imu_kernel_size + 1
+
+
+def micro_batch_size(config: Any, modality: str, batch: torch.Tensor) -> int:
+    """Items per forward pass: all of `batch`, or near-equal parts of at most `MAX_TOKEN_ROWS` rows each."""
+    items = len(batch)
+    largest = max(1, MAX_TOKEN_ROWS // max(1, token_rows(config, modality, batch)))
+    parts = max(1, math.ceil(items / largest))
+    return max(1, math.ceil(items / parts))
