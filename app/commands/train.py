@@ -29,13 +29,15 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--stop-at-step", type=int, metavar="STEP",
                        help="stop after this step (checkpointed); run the same command again to resume")
     group.add_argument("--cache-dir", type=Path, help="preprocessed-tensor cache (default RUN_DIR/cache)")
+    group.add_argument("--threads", type=int, help="torch threads while training (default: torch's choice; "
+                       "1 is often fastest on a CPU shared with other work)")
     group.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def _options(args: argparse.Namespace) -> dict:
     return {"seed": args.seed, "num_workers": args.workers, "bf16": args.bf16, "device": args.device,
             "checkpoint_every": args.checkpoint_every, "stop_at_step": args.stop_at_step,
-            "cache_dir": args.cache_dir, "progress": not args.quiet}
+            "cache_dir": args.cache_dir, "progress": not args.quiet, "threads": args.threads}
 
 
 # -- train --------------------------------------------------------------------------------------
@@ -76,6 +78,9 @@ def _register_train(subparsers: argparse._SubParsersAction) -> None:
     budget.add_argument("--warmup-steps", type=int, default=50)
     budget.add_argument("--temperature", type=float,
                         help="InfoNCE temperature (default: ImageBind's for KIND; 0.07 for the anchor stage)")
+    budget.add_argument("--distinct-key", metavar="KEY",
+                        help="a manifest key such as a class label: no batch holds two items with the same value "
+                        "(batch size at most the number of values)")
     parser.add_argument("--run-dir", type=Path, required=True, help="checkpoints, metrics.csv, cache")
     parser.add_argument("--out", type=Path, required=True, help="model directory to write when done")
     parser.add_argument("--weights-dtype", choices=("float32", "float16", "bfloat16"), default="float32")
@@ -149,7 +154,8 @@ def run_train(args: argparse.Namespace) -> int:
             name = f"bind-{args.bind}" if args.against == "image" else f"{args.against}-paired-{args.bind}"
         stage = StageConfig(name=name, pair=pair, trained=trained, temperature=temperature,
                             learnable_temperature=learnable, steps=args.steps, batch_size=args.batch_size,
-                            lr=args.lr, weight_decay=args.weight_decay, warmup_steps=args.warmup_steps)
+                            lr=args.lr, weight_decay=args.weight_decay, warmup_steps=args.warmup_steps,
+                            distinct_key=args.distinct_key)
         model = _start_model(args, sorted({ENCODER_FOR[kind] for kind in pair}))
         train_records, val_records = _split_records(args, list(pair))
         options = TrainOptions(run_dir=args.run_dir, **_options(args))
@@ -180,6 +186,9 @@ def _register_train_default(subparsers: argparse._SubParsersAction) -> None:
                         help=f"model directory to write (default {DEFAULT_WEIGHTS_DIR})")
     parser.add_argument("--corpus-dir", type=Path, help="corpus location (default WORK_DIR/corpus)")
     parser.add_argument("--workers", type=int, default=1, help="data-loading workers during training (default 1)")
+    parser.add_argument("--threads", type=int,
+                        help="torch threads while training (default: torch's choice, one per core; 1 is often "
+                        "faster on a CPU shared with other work)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     parser.set_defaults(handler=run_train_default)
 
@@ -189,7 +198,8 @@ def run_train_default(args: argparse.Namespace) -> int:
     from models.training.recipes import DEFAULT_RECIPE
 
     summary = train_recipe(DEFAULT_RECIPE, work_dir=args.work_dir, out_dir=args.out, corpus_dir=args.corpus_dir,
-                           options={"num_workers": args.workers, "progress": not args.quiet})
+                           options={"num_workers": args.workers, "progress": not args.quiet,
+                                    "threads": args.threads})
     print(json.dumps({"completed": summary["completed"], "out": str(args.out), "timings": summary["timings"]}))
     return 0 if summary["completed"] else 1
 
@@ -267,6 +277,7 @@ def _register_corpus(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--val-per-concept", type=int, metavar="N")
     parser.add_argument("--test-per-concept", type=int, metavar="N")
     parser.add_argument("--difficulty", default="default", help="easy, default, hard, or a JSON object of overrides")
+    parser.add_argument("--concepts", nargs="+", metavar="NAME", help="only these concepts (default: all 32)")
     parser.add_argument("--workers", type=int, help="rendering processes (default: up to 2)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing corpus in OUT_DIR")
     parser.set_defaults(handler=run_corpus)
@@ -282,7 +293,7 @@ def run_corpus(args: argparse.Namespace) -> int:
     try:
         difficulty = json.loads(args.difficulty) if args.difficulty.lstrip().startswith("{") else args.difficulty
         write_corpus(args.out_dir, samples_per_concept_per_split=counts, seed=args.seed, workers=args.workers,
-                     difficulty=difficulty, overwrite=args.overwrite)
+                     difficulty=difficulty, concepts=args.concepts, overwrite=args.overwrite)
     except (ValueError, FileExistsError) as error:
         print(f"bindspace corpus: {error}", file=sys.stderr)
         return 2

@@ -1,0 +1,34 @@
+"""Contrastive training and evaluation of bindspace models (see docs/training.md).
+
+An image-text anchor is trained with symmetric InfoNCE and a learnable temperature; each other
+modality is then bound to the frozen image encoder on (image, X) pairs at a fixed temperature.
+"""
+
+from models.training.evaluate import evaluate_model, read_class_prompts, report_markdown
+from models.training.loss import InfoNCELoss, symmetric_info_nce
+from models.training.manifest import ManifestError, ManifestRecord, read_manifest
+from models.training.recipes import DEFAULT_RECIPE, Recipe
+from models.training.schedule import WarmupCosine, warmup_cosine_scheduler
+from models.training.stage import BINDING_TEMPERATURES, StageConfig, binding_stage
+from models.training.trainer import StageResult, StageTrainer, TrainOptions
+
+__all__ = [
+    "BINDING_TEMPERATURES",
+    "DEFAULT_RECIPE",
+    "InfoNCELoss",
+    "ManifestError",
+    "ManifestRecord",
+    "Recipe",
+    "StageConfig",
+    "StageResult",
+    "StageTrainer",
+    "TrainOptions",
+    "WarmupCosine",
+    "binding_stage",
+    "evaluate_model",
+    "read_class_prompts",
+    "read_manifest",
+    "report_markdown",
+    "symmetric_info_nce",
+    "warmup_cosine_scheduler",
+]

@@ -1,0 +1,150 @@
+"""Running a recipe end to end: corpus, preprocessing cache, stages in order, the stored model.
+
+Every phase can be interrupted and rerun: the corpus is kept once complete, cached tensors are
+reused, a finished stage's model is kept under `<work_dir>/<stage>/model`, and an unfinished stage
+resumes from its newest checkpoint.
+"""
+
+import json
+import os
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from models.factory import build_model, load_model, save_model
+from models.model import ImageBindModel
+from models.training.anchor import save_model_weights
+from models.training.cache import TensorCache
+from models.training.data import PairDataset, warm_cache
+from models.training.manifest import ManifestRecord, read_manifest
+from models.training.metrics_log import MetricsLog
+from models.training.recipes import Recipe
+from models.training.stage import StageConfig
+from models.training.trainer import StageResult, StageTrainer, TrainOptions
+
+STAGE_MODEL = "model"
+
+
+def default_workers() -> int:
+    return max(1, (os.cpu_count() or 1))
+
+
+def corpus_manifest(corpus_dir: str | os.PathLike, split: str) -> Path:
+    return Path(corpus_dir) / split / "manifest.jsonl"
+
+
+def prepare_corpus(corpus_dir: str | os.PathLike, parameters: Mapping[str, Any]) -> Path:
+    """Write the procedural corpus into `corpus_dir` unless a complete one with these parameters is there."""
+    from models.corpus import write_corpus
+
+    corpus_dir = Path(corpus_dir)
+    marker = corpus_dir / "parameters.json"
+    wanted = json.dumps(dict(parameters), sort_keys=True)
+    if marker.is_file() and marker.read_text() == wanted:
+        return corpus_dir
+    write_corpus(corpus_dir, overwrite=True, **parameters)
+    marker.write_text(wanted)
+    return corpus_dir
+
+
+def warm_kinds(records: Sequence[ManifestRecord], kinds: Sequence[str], preprocessors: Mapping[str, Callable],
+               cache: TensorCache, workers: int) -> None:
+    """Preprocess every media file of `kinds` into the cache, with `workers` processes."""
+    media = [kind for kind in kinds if kind != "text"]
+    if media:
+        warm_cache(PairDataset(records, media, preprocessors, cache=cache), workers)
+
+
+def run_stages(
+    model: ImageBindModel,
+    stages: Sequence[StageConfig],
+    train_records: Sequence[ManifestRecord],
+    val_records: Sequence[ManifestRecord],
+    preprocessors: Mapping[str, Callable],
+    options: TrainOptions,
+    log: MetricsLog | None = None,
+) -> tuple[ImageBindModel, list[dict[str, Any]]]:
+    """Run `stages` in order on one model; a stage whose model was saved before is loaded, not rerun."""
+    log = log or MetricsLog(options.run_dir, tensorboard=options.tensorboard)
+    summaries = []
+    for stage in stages:
+        saved = options.run_dir / stage.name / STAGE_MODEL
+        if (saved / "config.json").is_file():
+            model = load_model(saved)
+            summaries.append(json.loads((options.run_dir / stage.name / "result.json").read_text()))
+            continue
+        result = StageTrainer(model, stage, train_records, val_records, preprocessors, options, log).run()
+        if not result.completed:
+            summaries.append(asdict(result))
+            break
+        save_model(model, saved)
+        (options.run_dir / stage.name / "result.json").write_text(json.dumps(asdict(result), indent=2))
+        summaries.append(asdict(result))
+    return model, summaries
+
+
+def train_recipe(
+    recipe: Recipe,
+    *,
+    work_dir: str | os.PathLike,
+    out_dir: str | os.PathLike | None,
+    corpus_dir: str | os.PathLike | None = None,
+    options: Mapping[str, Any] | None = None,
+    preprocess_workers: int | None = None,
+) -> dict[str, Any]:
+    """Train `recipe` from nothing to a stored model in `out_dir`; returns (and writes to
+    `<work_dir>/summary.json`) the phases' wall-clock times and each stage's validation metrics."""
+    from models.preprocess import InputLimits, build_preprocessors
+
+    started = time.perf_counter()
+    work_dir = Path(work_dir)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    train_options = TrainOptions(run_dir=work_dir, seed=recipe.seed, **dict(options or {}))
+    timings: dict[str, float] = {}
+
+    tick = time.perf_counter()
+    corpus_dir = prepare_corpus(corpus_dir or work_dir / "corpus", recipe.corpus)
+    extra_dir = None
+    if recipe.image_text_corpus is not None:
+        extra_dir = prepare_corpus(work_dir / "image_text_corpus", recipe.image_text_corpus)
+    timings["corpus_s"] = time.perf_counter() - tick
+
+    kinds = sorted({kind for stage in recipe.stages for kind in stage.pair})
+    train_records = read_manifest(corpus_manifest(corpus_dir, "train"), kinds)
+    val_records = read_manifest(corpus_manifest(corpus_dir, "val"), kinds)
+    extra_records = read_manifest(corpus_manifest(extra_dir, "train"), ["image", "text"]) if extra_dir else []
+    preprocessors = build_preprocessors(InputLimits())
+
+    tick = time.perf_counter()
+    cache = TensorCache(train_options.cache_dir)
+    workers = preprocess_workers or default_workers()
+    warm_kinds(train_records + val_records, kinds, preprocessors, cache, workers)
+    warm_kinds(extra_records, ["image"], preprocessors, cache, workers)
+    timings["preprocess_s"] = time.perf_counter() - tick
+
+    torch.manual_seed(recipe.seed)
+    model = build_model(recipe.model)
+    summaries: list[dict[str, Any]] = []
+    for stage in recipe.stages:
+        stage_train = train_records + extra_records if set(stage.pair) == {"image", "text"} else train_records
+        tick = time.perf_counter()
+        model, done = run_stages(model, [stage], stage_train, val_records, preprocessors, train_options)
+        timings[f"{stage.name}_s"] = time.perf_counter() - tick
+        summaries += done
+        if not done[-1]["completed"]:
+            break
+    completed = len(summaries) == len(recipe.stages) and all(s["completed"] for s in summaries)
+    if completed and out_dir is not None:
+        save_model_weights(model, out_dir, dtype=recipe.weights_dtype, name=recipe.name,
+                           description=recipe.description)
+    timings["total_s"] = time.perf_counter() - started
+    summary = {"recipe": recipe.to_dict(), "completed": completed, "timings": timings, "stages": summaries,
+               "train_items": len(train_records), "image_text_items": len(extra_records),
+               "val_items": len(val_records),
+               "torch_threads": torch.get_num_threads(), "cpu_count": os.cpu_count()}
+    (work_dir / "summary.json").write_text(json.dumps(summary, indent=2))
+    return summary
