@@ -1,0 +1,1 @@
+"""bindspace benchmarks: `python -m bench` runs them all and writes BENCHMARKS.md."""
