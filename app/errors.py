@@ -11,8 +11,10 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from app.batching import QueueFullError
 from index.errors import (
@@ -161,13 +163,25 @@ def _index_error(exc: IndexStoreError) -> ApiError:
     return ApiError(422, str(exc), code="invalid_request")
 
 
+def _allowed_methods(request: Request) -> str:
+    """Every method some route serves at the request's path (routing reports only the first route's)."""
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.router.routes):
+        if route.methods and route.matches(request.scope)[0] is not Match.NONE:
+            methods |= route.methods
+    return ", ".join(sorted(methods))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Route every exception type the service knows to the envelope; anything else is a logged 500."""
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> JSONResponse:
         if not isinstance(exc, ApiError):
-            exc = ApiError(exc.status_code, str(exc.detail), headers=exc.headers)
+            headers = exc.headers
+            if exc.status_code == 405:
+                headers = {**(headers or {}), "Allow": _allowed_methods(request)}
+            exc = ApiError(exc.status_code, str(exc.detail), headers=headers)
         return error_response(request, exc)
 
     @app.exception_handler(RequestValidationError)

@@ -27,9 +27,13 @@ ACCEPTED_MEDIA_TYPES: dict[str, tuple[str, ...]] = {
     "audio": ("audio/",),
     "depth": ("image/", "application/x-npy", "application/npy"),
     "thermal": ("image/", "application/x-npy", "application/npy"),
-    "imu": ("text/csv", "text/plain", "application/csv", "application/x-npy", "application/npy"),
+    "imu": ("text/csv", "text/plain", "application/csv", "application/json", "application/x-npy", "application/npy"),
 }
 ANY_MEDIA_TYPE = ("", "application/octet-stream")
+
+# A complete 1x1 PNG for the schema's examples, so that every example is a request the service accepts.
+EXAMPLE_PNG_BASE64 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR42mM4UaEBAAN0AWn1BwN7AAAAAElFTkSuQmCC"
+EXAMPLE_PNG_URI = f"data:image/png;base64,{EXAMPLE_PNG_BASE64}"
 
 
 def check_media_type(kind: str, media_type: str | None, param: str) -> None:
@@ -101,7 +105,7 @@ class InputSpec(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"examples": [{"modality": "text", "text": "a dog barking"},
-                                        {"modality": "image", "data": "data:image/png;base64,iVBORw0KGgo..."}]},
+                                        {"modality": "image", "data": EXAMPLE_PNG_URI}]},
     )
 
     modality: InputKind = Field(description="The input kind.")

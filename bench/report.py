@@ -25,6 +25,7 @@ EXTERNAL_RESULTS = (
     ("preprocess.md", "Preprocessing throughput (single process)"),
     ("serve.md", "HTTP serving"),
     ("index.md", "Vector index"),
+    ("load.md", "Load test: 64 concurrent clients"),
     ("checkpoint_load.md", "Checkpoint loading"),
     ("training.md", "Training the default model"),
     ("har.md", "IMU zero-shot activity recognition (UCI-HAR)"),

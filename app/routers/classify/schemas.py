@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.inputs import InputKind, InputSpec
+from app.inputs import EXAMPLE_PNG_URI, InputKind, InputSpec
 
 
 class ClassifyRequest(BaseModel):
@@ -14,7 +14,7 @@ class ClassifyRequest(BaseModel):
         extra="forbid",
         json_schema_extra={
             "examples": [{
-                "input": {"modality": "image", "data": "data:image/png;base64,iVBORw0KGgo..."},
+                "input": {"modality": "image", "data": EXAMPLE_PNG_URI},
                 "candidate_labels": ["dog", "cat", "car"],
                 "hypothesis_template": ["a photo of a {}.", "a blurry photo of a {}."],
             }]

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from app.inputs import InputSpec
+from app.inputs import EXAMPLE_PNG_URI, InputSpec
 
 Metadata = dict[str, Any]
 Scalar = str | int | float | bool | None
@@ -90,7 +90,7 @@ class ItemsUpsert(BaseModel):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"items": [
         {"id": "dog-1", "input": {"modality": "text", "text": "a dog"}, "metadata": {"album": "pets"}},
-        {"id": "photo-7", "input": {"modality": "image", "data": "data:image/png;base64,iVBORw0KGgo..."}},
+        {"id": "photo-7", "input": {"modality": "image", "data": EXAMPLE_PNG_URI}},
     ]}]})
 
     items: list[ItemIn]
@@ -164,7 +164,7 @@ class SearchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"query": {"input": {"modality": "text", "text": "a dog on a beach"}}, "k": 5, "modalities": ["image"]},
         {"query": {"combine": [
-            {"weight": 1.0, "input": {"modality": "image", "data": "data:image/png;base64,iVBORw0KGgo..."}},
+            {"weight": 1.0, "input": {"modality": "image", "data": EXAMPLE_PNG_URI}},
             {"weight": 0.5, "input": {"modality": "text", "text": "at night"}},
         ]}, "k": 10, "filter": {"album": ["2023", "2024"]}, "params": {"efSearch": 64}},
     ]})

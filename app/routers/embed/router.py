@@ -11,7 +11,7 @@ from starlette.datastructures import UploadFile
 from app.auth import require_api_key
 from app.dependencies import ready_runtime
 from app.errors import NATIVE_ERRORS, ApiError
-from app.inputs import InputKind, check_item_count, check_media_type, decode_value
+from app.inputs import EXAMPLE_PNG_URI, InputKind, check_item_count, check_media_type, decode_value
 from app.request_body import content_kind, parse_json, read_form
 from app.routers.embed.schemas import EmbedRequest, EmbedResponse
 from app.runtime import Runtime
@@ -37,7 +37,7 @@ _REQUEST_BODY = {
             "schema": EmbedRequest.model_json_schema(),
             "examples": {
                 "text": {"value": {"modality": "text", "inputs": ["a dog barking", "rain on a roof"]}},
-                "image": {"value": {"modality": "image", "inputs": ["data:image/png;base64,iVBORw0KGgo..."]}},
+                "image": {"value": {"modality": "image", "inputs": [EXAMPLE_PNG_URI]}},
             },
         },
         "multipart/form-data": {"schema": _MULTIPART_SCHEMA},

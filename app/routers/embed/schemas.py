@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.inputs import InputKind
+from app.inputs import EXAMPLE_PNG_URI, InputKind
 
 
 class EmbedRequest(BaseModel):
@@ -15,7 +15,7 @@ class EmbedRequest(BaseModel):
         json_schema_extra={
             "examples": [
                 {"modality": "text", "inputs": ["a dog barking", "rain on a roof"]},
-                {"modality": "image", "inputs": ["data:image/png;base64,iVBORw0KGgo..."], "normalize": False},
+                {"modality": "image", "inputs": [EXAMPLE_PNG_URI], "normalize": False},
             ]
         },
     )

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.inputs import InputKind
+from app.inputs import EXAMPLE_PNG_URI, InputKind
 
 
 class EmbeddingsRequest(BaseModel):
@@ -17,7 +17,7 @@ class EmbeddingsRequest(BaseModel):
         json_schema_extra={
             "examples": [
                 {"model": "default", "input": ["a dog barking", "rain on a roof"], "encoding_format": "float"},
-                {"model": "default", "input": "data:image/png;base64,iVBORw0KGgo...", "modality": "image"},
+                {"model": "default", "input": EXAMPLE_PNG_URI, "modality": "image"},
             ]
         },
     )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.inputs import EXAMPLE_PNG_BASE64
+
 # Request field -> (input kind, response field), in the order the response lists them.
 VECTORIZE_FIELDS: dict[str, tuple[str, str]] = {
     "texts": ("text", "textVectors"),
@@ -21,7 +23,7 @@ class VectorizeRequest(BaseModel):
 
     model_config = ConfigDict(
         extra="ignore",
-        json_schema_extra={"examples": [{"texts": ["a dog barking"], "images": ["iVBORw0KGgoAAAANSUhEUg..."]}]},
+        json_schema_extra={"examples": [{"texts": ["a dog barking"], "images": [EXAMPLE_PNG_BASE64]}]},
     )
 
     texts: list[str] | None = None
