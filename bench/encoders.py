@@ -398,16 +398,25 @@ def main(argv: list[str] | None = None) -> dict | None:
         return None
     from bench import machine as machine_facts
 
-    shown = sys.argv[1:] if argv is None else argv
-    command = " ".join(["python -m bench.encoders", *map(shlex.quote, shown)])
     machine = machine_facts.measure()
-    report = {"command": command, "machine": machine, "load_before": os.getloadavg(),
+    report = {"command": command_line("bench.encoders", argv), "machine": machine, "load_before": os.getloadavg(),
               "models": {name: describe_model(name) for name in args.models}}
     report.update(run(args, machine))
+    return write_results(report, args.out, write_markdown)
+
+
+def command_line(module: str, argv: list[str] | None) -> str:
+    """The command that ran benchmark `module` with `argv` (None: this process's arguments)."""
+    shown = sys.argv[1:] if argv is None else argv
+    return " ".join([f"python -m {module}", *map(shlex.quote, shown)])
+
+
+def write_results(report: dict, out: Path, write_markdown: Callable[[dict, Path], None]) -> dict:
+    """Stamp `report` with the load average now, write it as JSON to `out` and as markdown beside it."""
     report["load_after"] = os.getloadavg()
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=1), encoding="utf-8")
-    write_markdown(report, args.out.with_suffix(".md"))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=1), encoding="utf-8")
+    write_markdown(report, out.with_suffix(".md"))
     return report
 
 

@@ -21,9 +21,7 @@ Writes bench/results/openclip.json and bench/results/openclip.md.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import shlex
 import sys
 import time
 from contextlib import nullcontext
@@ -33,7 +31,8 @@ from typing import Any, Callable
 import torch
 import torch.nn.functional as F
 
-from bench.encoders import DEFAULT_MODEL_DIR, FALLBACK_PRESET, RESULTS, median, real_batch
+from bench.encoders import (DEFAULT_MODEL_DIR, FALLBACK_PRESET, RESULTS, command_line, median, real_batch,
+                            write_results)
 
 HUGE_ARCH = "ViT-H-14"
 
@@ -185,19 +184,14 @@ def main(argv: list[str] | None = None) -> dict:
     from models.inference import configure_threads
 
     args = parse_args(argv)
-    shown = sys.argv[1:] if argv is None else argv
     threads, _ = configure_threads()
-    report: dict[str, Any] = {"command": " ".join(["python -m bench.openclip_compare", *map(shlex.quote, shown)]),
+    report: dict[str, Any] = {"command": command_line("bench.openclip_compare", argv),
                               "threads": threads, "load_before": os.getloadavg(), "models": {}, "rows": []}
     for size in args.sizes:
         rows, description = compare_size(size, args)
         report["rows"] += rows
         report["models"][size] = description
-    report["load_after"] = os.getloadavg()
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=1), encoding="utf-8")
-    write_markdown(report, args.out.with_suffix(".md"))
-    return report
+    return write_results(report, args.out, write_markdown)
 
 
 if __name__ == "__main__":

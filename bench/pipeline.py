@@ -21,9 +21,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
 import os
-import shlex
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -32,8 +30,8 @@ from typing import Any
 
 import torch
 
-from bench.encoders import (ENCODER_KIND, RESULTS, build_benchmark_preprocessors, describe_model,
-                            load_benchmark_model, model_modalities, real_sources)
+from bench.encoders import (ENCODER_KIND, RESULTS, build_benchmark_preprocessors, command_line, describe_model,
+                            load_benchmark_model, model_modalities, real_sources, write_results)
 
 
 def as_bytes(source: Any) -> Any:
@@ -134,16 +132,11 @@ def main(argv: list[str] | None = None) -> dict:
     from models.inference import configure_threads
 
     args = parse_args(argv)
-    shown = sys.argv[1:] if argv is None else argv
     threads, _ = configure_threads()
-    report = {"command": " ".join(["python -m bench.pipeline", *map(shlex.quote, shown)]),
+    report = {"command": command_line("bench.pipeline", argv),
               "model": describe_model("default"), "threads": threads, "load_before": os.getloadavg()}
     report["rows"] = run(args)
-    report["load_after"] = os.getloadavg()
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=1), encoding="utf-8")
-    write_markdown(report, args.out.with_suffix(".md"))
-    return report
+    return write_results(report, args.out, write_markdown)
 
 
 if __name__ == "__main__":
