@@ -27,7 +27,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .model import ImageBindModel, RepeatFrames
-from .transformer import Attention, Mlp
+from .transformer import Attention, Mlp, split_heads
 
 # Modules whose own parameters feed matrix multiplies; their weights are converted for reduced precision.
 MATMUL_MODULES = (nn.Linear, nn.Conv2d, nn.Conv3d, Attention)
@@ -169,18 +169,7 @@ class PackedAttention(nn.Module):
 
     def forward(self, x: torch.Tensor, attn_mask: torch.Tensor | None = None) -> torch.Tensor:
         batch, length, dim = x.shape
-        q, k, v = self.in_proj(x).chunk(3, dim=-1)
-        if self.bias_k is not None:
-            k = torch.cat([k, self.bias_k.expand(batch, 1, dim)], dim=1)
-            v = torch.cat([v, self.bias_v.expand(batch, 1, dim)], dim=1)
-            if attn_mask is not None:
-                attn_mask = F.pad(attn_mask, (0, 1))
-        head_dim = dim // self.num_heads
-        q = q.view(batch, length, self.num_heads, head_dim).transpose(1, 2)
-        k = k.view(batch, k.shape[1], self.num_heads, head_dim).transpose(1, 2)
-        v = v.view(batch, v.shape[1], self.num_heads, head_dim).transpose(1, 2)
-        if attn_mask is not None:
-            attn_mask = attn_mask.to(q.dtype)
+        q, k, v, attn_mask = split_heads(self.in_proj(x), self.bias_k, self.bias_v, attn_mask, self.num_heads)
         if self.unfused:
             out = chunked_attention(q, k, v, attn_mask)
         else:

@@ -42,20 +42,32 @@ class Attention(nn.Module):
 
     def forward(self, x: torch.Tensor, attn_mask: torch.Tensor | None = None) -> torch.Tensor:
         batch, length, dim = x.shape
-        q, k, v = F.linear(x, self.in_proj_weight, self.in_proj_bias).chunk(3, dim=-1)
-        if self.bias_k is not None:
-            k = torch.cat([k, self.bias_k.to(k.dtype).expand(batch, 1, dim)], dim=1)
-            v = torch.cat([v, self.bias_v.to(v.dtype).expand(batch, 1, dim)], dim=1)
-            if attn_mask is not None:
-                attn_mask = F.pad(attn_mask, (0, 1))
-        head_dim = dim // self.num_heads
-        q = q.view(batch, length, self.num_heads, head_dim).transpose(1, 2)
-        k = k.view(batch, k.shape[1], self.num_heads, head_dim).transpose(1, 2)
-        v = v.view(batch, v.shape[1], self.num_heads, head_dim).transpose(1, 2)
-        if attn_mask is not None:
-            attn_mask = attn_mask.to(q.dtype)
+        qkv = F.linear(x, self.in_proj_weight, self.in_proj_bias)
+        q, k, v, attn_mask = split_heads(qkv, self.bias_k, self.bias_v, attn_mask, self.num_heads)
         out = F.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask)
         return self.out_proj(out.transpose(1, 2).reshape(batch, length, dim))
+
+
+def split_heads(
+    qkv: torch.Tensor, bias_k: torch.Tensor | None, bias_v: torch.Tensor | None, attn_mask: torch.Tensor | None,
+    num_heads: int,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor | None]:
+    """Packed (B, L, 3D) projections -> per-head q, k, v of shape (B, H, L, D/H), with the learned
+    key/value bias appended as one more position (the mask padded to match) and the mask in q's type."""
+    batch, length, dim = qkv.shape[0], qkv.shape[1], qkv.shape[2] // 3
+    q, k, v = qkv.chunk(3, dim=-1)
+    if bias_k is not None:
+        k = torch.cat([k, bias_k.to(k.dtype).expand(batch, 1, dim)], dim=1)
+        v = torch.cat([v, bias_v.to(v.dtype).expand(batch, 1, dim)], dim=1)
+        if attn_mask is not None:
+            attn_mask = F.pad(attn_mask, (0, 1))
+    head_dim = dim // num_heads
+    q = q.view(batch, length, num_heads, head_dim).transpose(1, 2)
+    k = k.view(batch, k.shape[1], num_heads, head_dim).transpose(1, 2)
+    v = v.view(batch, v.shape[1], num_heads, head_dim).transpose(1, 2)
+    if attn_mask is not None:
+        attn_mask = attn_mask.to(q.dtype)
+    return q, k, v, attn_mask
 
 
 class Mlp(nn.Module):
