@@ -35,3 +35,10 @@ def reference_model(reference_fixture: Path):
 
     config = json.loads((reference_fixture / "config.json").read_text())
     return load_model(reference_fixture / "weights.safetensors", config=config)
+
+
+@pytest.fixture()
+def http(server):
+    """An HTTP client of the module's live `server` fixture."""
+    with server.client() as client:
+        yield client

@@ -15,12 +15,6 @@ def server() -> LiveServer:
     return live_server()
 
 
-@pytest.fixture()
-def http(server):
-    with server.client() as client:
-        yield client
-
-
 def units(http, modality: str, inputs: list[str]) -> np.ndarray:
     response = http.post("/v1/embed", json={"modality": modality, "inputs": inputs})
     assert response.status_code == 200, response.text

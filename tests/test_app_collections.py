@@ -15,12 +15,6 @@ def server() -> LiveServer:
     return live_server()
 
 
-@pytest.fixture()
-def http(server):
-    with server.client() as client:
-        yield client
-
-
 def unit_embedding(http, modality: str, value: str) -> np.ndarray:
     response = http.post("/v1/embed", json={"modality": modality, "inputs": [value]})
     assert response.status_code == 200, response.text

@@ -22,12 +22,6 @@ def server() -> LiveServer:
     return live_server(**LIMITS)
 
 
-@pytest.fixture()
-def http(server):
-    with server.client() as client:
-        yield client
-
-
 def assert_envelope(response, status: int, code: str | None = None) -> dict:
     assert response.status_code == status, response.text
     error = response.json()["error"]
