@@ -33,6 +33,7 @@ import torch.nn.functional as F
 
 from bench.encoders import (DEFAULT_MODEL_DIR, FALLBACK_PRESET, RESULTS, command_line, median, real_batch,
                             write_results)
+from bench.report import openclip_table
 
 HUGE_ARCH = "ViT-H-14"
 
@@ -156,15 +157,7 @@ def write_markdown(report: dict, path: Path) -> None:
     lines = ["# bindspace against open_clip (same weights, same run)", "", f"Command: `{report['command']}`", ""]
     for size, text in report["models"].items():
         lines.append(f"- `{size}`: {text}")
-    lines += ["", "| size | modality | precision | batch | bindspace items/s | open_clip items/s "
-              "| bindspace / open_clip | min cosine |", "| --- | --- | --- | ---: | ---: | --- | ---: | ---: |"]
-    for row in report["rows"]:
-        rates = row["items_per_s"]
-        theirs = "; ".join(f"{n.removeprefix('open_clip').strip() or 'eager'} {r:.2f}"
-                           for n, r in rates.items() if n != "bindspace")
-        lines.append(f"| {row['size']} | {row['modality']} | {row['precision']} | {row['batch']} "
-                     f"| {rates['bindspace']:.2f} | {theirs} | {row['ratio']:.2f}x | "
-                     f"{min(row['cosine'].values()):.6f} |")
+    lines += [""] + openclip_table(report["rows"])
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 

@@ -223,17 +223,21 @@ def openclip_section(openclip: dict) -> list[str]:
              ""]
     for size, text in openclip["models"].items():
         lines.append(f"- `{size}`: {text}")
-    lines += ["", "| size | modality | precision | batch | bindspace items/s | open_clip items/s | ratio "
-              "| min cosine |",
-              "| --- | --- | --- | ---: | ---: | --- | ---: | ---: |"]
-    for row in openclip["rows"]:
+    return lines + [""] + openclip_table(openclip["rows"]) + [""]
+
+
+def openclip_table(rows: list[dict]) -> list[str]:
+    """The markdown table of `bench.openclip_compare` rows."""
+    lines = ["| size | modality | precision | batch | bindspace items/s | open_clip items/s | ratio | min cosine |",
+             "| --- | --- | --- | ---: | ---: | --- | ---: | ---: |"]
+    for row in rows:
         rates = row["items_per_s"]
         theirs = "; ".join(f"{n.removeprefix('open_clip').strip() or 'eager'} {r:.2f}"
                            for n, r in rates.items() if n != "bindspace")
         lines.append(f"| {row['size']} | {row['modality']} | {row['precision']} | {row['batch']} "
                      f"| {rates['bindspace']:.2f} | {theirs} | {row['ratio']:.2f}x "
                      f"| {min(row['cosine'].values()):.6f} |")
-    return lines + [""]
+    return lines
 
 
 def compile_section(compiled: dict, encoders: dict | None) -> list[str]:
