@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -173,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     feats = features(windows)
     baseline = linear_baseline(feats[train_index], y[train_index], feats[test_index], y[test_index])
     result = {
+        "command": " ".join(["python bench/har_report.py", *map(shlex.quote, sys.argv[1:])]),
         "model": str(args.model),
         "train_subjects": [int(s) for s in ids if s < median], "test_subjects": [int(s) for s in ids if s > median or s == median],
         "train_windows": len(train_index), "test_windows": len(test_index),
@@ -192,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
 def har_markdown(result: dict) -> str:
     lines = [
         "## Real IMU data: UCI-HAR zero-shot activity recognition", "",
+        f"Command: `{result['command']}`", "",
         f"Train subjects {result['train_subjects']} ({result['train_windows']} windows), "
         f"test subjects {result['test_subjects']} ({result['test_windows']} windows).", "",
         "| method | test top-1 |", "| --- | ---: |",
