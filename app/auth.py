@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import hmac
 
-from fastapi import Depends, Request
+from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from app.dependencies import get_settings
 from app.errors import ApiError
+from app.settings import Settings
 
 _bearer = HTTPBearer(auto_error=False, description="One of the keys in BINDSPACE_API_KEYS (when any are set).")
 
 
 async def require_api_key(
-    request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)
+    credentials: HTTPAuthorizationCredentials | None = Depends(_bearer), settings: Settings = Depends(get_settings)
 ) -> None:
     """Let the request through when no keys are configured or its bearer key matches one of them."""
-    keys = request.app.state.settings.api_keys
+    keys = settings.api_keys
     if not keys:
         return
     challenge = {"WWW-Authenticate": "Bearer"}

@@ -1,9 +1,12 @@
 """Dynamic batching: concurrent requests' preprocessed tensors merged into model batches per encoder modality.
 
-Requests put tensors on a bounded queue per encoder modality and get one future per tensor. A single
-inference thread takes a batch from the queue whose oldest item has waited longest once that queue holds
-`batch_size` items or its oldest item has waited `max_wait` seconds, runs the model on it off the event
-loop, and resolves the futures. A full queue refuses new work at once (`QueueFullError`, HTTP 429).
+Requests put tensors on a bounded queue per encoder modality and get one future for all of them. A single
+inference thread takes a batch from the queue whose oldest item has waited longest and runs the model on
+it off the event loop, then resolves the futures. A queue is due once it holds `batch_size` items, once its
+oldest item has waited `max_wait` seconds, or as soon as no more items are on their way: requests announce
+their items (`expect`) before preprocessing them, so a lone request never waits for company that is not
+coming, while items that are being preprocessed are worth waiting for. Under load, batches also fill
+while the model is busy. A full queue refuses new work at once (`QueueFullError`, HTTP 429).
 """
 
 from __future__ import annotations
@@ -12,8 +15,9 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -36,15 +40,43 @@ class QueueFullError(Exception):
         self.modality = modality
 
 
+class _Request:
+    """The items of one `submit` call: one future, resolved with all their vectors once the last is done."""
+
+    def __init__(self, count: int) -> None:
+        self.future: Future = Future()
+        self.vectors: list[np.ndarray | None] = [None] * count
+        self.remaining = count
+        self.started = False
+
+    def start(self) -> bool:
+        """Whether the request still wants its items run (False once cancelled, failed or finished)."""
+        if not self.started:
+            self.started = True
+            return self.future.set_running_or_notify_cancel()
+        return not self.future.done()
+
+    def fail(self, exc: BaseException) -> None:
+        if not self.future.done():
+            self.future.set_exception(exc)
+
+    def finish(self, index: int, vector: np.ndarray) -> None:
+        self.vectors[index] = vector
+        self.remaining -= 1
+        if self.remaining == 0 and not self.future.done():
+            self.future.set_result(np.stack(self.vectors).astype(np.float32, copy=False))
+
+
 @dataclass
 class _Pending:
     tensor: torch.Tensor
-    future: Future = field(default_factory=Future)
+    request: _Request
+    index: int
     enqueued: float = field(default_factory=time.monotonic)
 
 
 class DynamicBatcher:
-    """Per-modality queues served by one inference thread; `submit` returns futures of float32 vectors."""
+    """Per-modality queues served by one inference thread; `submit` returns a future of the (n, d) vectors."""
 
     def __init__(
         self,
@@ -61,6 +93,7 @@ class DynamicBatcher:
         self._queue_size = queue_size
         self._metrics = metrics
         self._queues: dict[str, deque[_Pending]] = {m: deque() for m in self._batch_sizes}
+        self._expected: dict[str, int] = {m: 0 for m in self._batch_sizes}
         self._cond = threading.Condition()
         self._stopping = False
         self._thread = threading.Thread(target=self._serve, name="bindspace-inference", daemon=True)
@@ -79,8 +112,8 @@ class DynamicBatcher:
         for modality, queue in self._queues.items():
             while queue:
                 pending = queue.popleft()
-                if pending.future.set_running_or_notify_cancel():
-                    pending.future.set_exception(RuntimeError("the service is shutting down"))
+                if pending.request.start():
+                    pending.request.fail(RuntimeError("the service is shutting down"))
             self._report_depth(modality)
 
     def depth(self, modality: str) -> int:
@@ -96,9 +129,41 @@ class DynamicBatcher:
         """How long the oldest item of `modality` may wait for its batch to fill."""
         return self._max_wait_s[modality]
 
-    def submit(self, modality: str, tensors: Sequence[torch.Tensor]) -> list[Future]:
-        """Queue every tensor of one request, or none of them when they do not all fit (QueueFullError)."""
+    @contextmanager
+    def expect(self, modality: str, count: int) -> Iterator[Expected]:
+        """Announce `count` items of `modality` that are being prepared; submit them through the yielded object.
+
+        Batches of `modality` wait (up to `max_wait`) for announced items; whatever was not submitted when
+        the block ends is no longer waited for.
+        """
+        expected = Expected(self, modality, count)
         with self._cond:
+            self._expected[modality] += count
+        try:
+            yield expected
+        finally:
+            expected.withdraw()
+
+    def submit(self, modality: str, tensors: Sequence[torch.Tensor]) -> Future:
+        """Queue every tensor of one request, or none of them when they do not all fit (QueueFullError).
+
+        The future resolves to their float32 vectors, one row per tensor, in order; items may run in
+        different batches.
+        """
+        return self._submit(modality, tensors, announced=0)
+
+    def _withdraw(self, modality: str, count: int) -> None:
+        with self._cond:
+            self._expected[modality] -= count
+            self._cond.notify_all()
+
+    def _submit(self, modality: str, tensors: Sequence[torch.Tensor], announced: int) -> Future:
+        with self._cond:
+            if announced:
+                self._expected[modality] -= announced
+                self._cond.notify_all()
+            if not tensors:
+                raise ValueError("submit needs at least one tensor")
             if self._stopping:
                 raise RuntimeError("the service is shutting down")
             queue = self._queues[modality]
@@ -106,11 +171,11 @@ class DynamicBatcher:
                 if self._metrics is not None:
                     self._metrics.queue_rejections.labels(modality).inc()
                 raise QueueFullError(modality, len(queue), self._queue_size)
-            pendings = [_Pending(tensor) for tensor in tensors]
-            queue.extend(pendings)
+            request = _Request(len(tensors))
+            queue.extend(_Pending(tensor, request, index) for index, tensor in enumerate(tensors))
             self._report_depth(modality)
             self._cond.notify_all()
-        return [pending.future for pending in pendings]
+        return request.future
 
     def _report_depth(self, modality: str) -> None:
         if self._metrics is not None:
@@ -127,7 +192,7 @@ class DynamicBatcher:
                     if not queue:
                         continue
                     deadline = queue[0].enqueued + self._max_wait_s[modality]
-                    if len(queue) >= self._batch_sizes[modality] or deadline <= now:
+                    if len(queue) >= self._batch_sizes[modality] or deadline <= now or self._expected[modality] <= 0:
                         due.append(modality)
                     elif next_deadline is None or deadline < next_deadline:
                         next_deadline = deadline
@@ -143,7 +208,7 @@ class DynamicBatcher:
     def _serve(self) -> None:
         while (batch := self._next_batch()) is not None:
             modality, taken = batch
-            live = [pending for pending in taken if pending.future.set_running_or_notify_cancel()]
+            live = [pending for pending in taken if pending.request.start()]
             for group in _group_by_shape(live):
                 self._run_group(modality, group)
 
@@ -155,13 +220,34 @@ class DynamicBatcher:
         except Exception as exc:  # noqa: BLE001 - every waiting request must learn of the failure
             log.exception("inference failed for a %s batch of %d", modality, len(group))
             for pending in group:
-                pending.future.set_exception(exc)
+                pending.request.fail(exc)
             return
         if self._metrics is not None:
             self._metrics.batch_size.labels(modality).observe(len(group))
             self._metrics.encode_seconds.labels(modality).observe(time.perf_counter() - started)
         for pending, vector in zip(group, vectors, strict=True):
-            pending.future.set_result(np.array(vector, dtype=np.float32))
+            pending.request.finish(pending.index, vector)
+
+
+class Expected:
+    """Items announced to a DynamicBatcher by `expect`, submitted once preprocessed."""
+
+    def __init__(self, batcher: DynamicBatcher, modality: str, count: int) -> None:
+        self._batcher = batcher
+        self._modality = modality
+        self._left = count
+
+    def submit(self, tensors: Sequence[torch.Tensor]) -> Future:
+        """Queue the announced items (as `DynamicBatcher.submit`); they are no longer expected, even on error."""
+        announced = min(self._left, len(tensors))
+        self._left -= announced
+        return self._batcher._submit(self._modality, tensors, announced)
+
+    def withdraw(self) -> None:
+        """Stop the batcher waiting for the announced items not submitted."""
+        if self._left:
+            left, self._left = self._left, 0
+            self._batcher._withdraw(self._modality, left)
 
 
 def _group_by_shape(pendings: list[_Pending]) -> list[list[_Pending]]:

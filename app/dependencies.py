@@ -1,4 +1,8 @@
-"""FastAPI dependencies: the settings, the runtime, and the runtime once its model is ready."""
+"""FastAPI dependencies: the settings, the runtime, and the runtime once its model is ready.
+
+They are coroutines so that FastAPI calls them on the event loop; plain functions would each take a trip
+through its thread pool on every request.
+"""
 
 from __future__ import annotations
 
@@ -9,17 +13,17 @@ from app.runtime import Runtime
 from app.settings import Settings
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     """The settings the application was created with."""
     return request.app.state.settings
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     """The application's runtime, whether or not its model is loaded yet."""
     return request.app.state.runtime
 
 
-def ready_runtime(runtime: Runtime = Depends(get_runtime)) -> Runtime:
+async def ready_runtime(runtime: Runtime = Depends(get_runtime)) -> Runtime:
     """The runtime, or 503 with Retry-After while the model is still loading (or failed to load)."""
     if runtime.ready:
         return runtime

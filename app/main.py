@@ -15,6 +15,7 @@ from app.body_limit import BodySizeLimitMiddleware
 from app.errors import install_error_handlers
 from app.log_setup import configure_logging
 from app.request_metrics import RequestMetricsMiddleware
+from app.responses import FastJSONResponse
 from app.routers.classify.router import router as classify_router
 from app.routers.collections.router import router as collections_router
 from app.routers.docs.router import router as docs_router
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        default_response_class=FastJSONResponse,
     )
     app.state.settings = settings
     app.state.runtime = runtime

@@ -82,7 +82,7 @@ class Settings(BaseSettings):
     )
     batch_wait_ms: Annotated[dict[str, float], NoDecode] = Field(
         default_factory=lambda: dict(DEFAULT_BATCH_WAIT_MS),
-        description="Longest wait for a batch to fill, per encoder modality, JSON, milliseconds.",
+        description="Longest wait of a batch for items still being preprocessed, per encoder modality, JSON, ms.",
     )
     queue_size: int = Field(256, ge=1, description="Items waiting per encoder modality before 429.")
     retry_after_s: int = Field(1, ge=1, description="Retry-After seconds sent with 429.")

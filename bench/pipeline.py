@@ -4,7 +4,8 @@ For each encoder modality of the default model (or its stand-in, see bench/encod
 
 - preprocessing: files/s of the input kind's preprocessor over real files held in memory as bytes
   (what the service receives), on a thread pool of `preprocess_workers` threads (the service's
-  setting, default from app/settings.py);
+  setting, default from app/settings.py), or in the calling thread for text, as the service does
+  (its preprocessor holds the GIL, so threads only slow it down);
 - encoder: items/s of the default model in the service's precision ("auto" unless --precision)
   on preprocessed batches of the service's batch size for that modality;
 - pipeline: items/s end to end through `Encoder.encode_stream`, which preprocesses the next batches
@@ -40,10 +41,18 @@ def as_bytes(source: Any) -> Any:
 
 
 def preprocess_rate(preprocess, sources: list, workers: int, seconds: float) -> float:
-    """Files/s of `preprocess` mapped over `sources` (cycled) on `workers` threads for about `seconds`."""
+    """Files/s of `preprocess` mapped over `sources` (cycled) on `workers` threads for about `seconds`;
+    in the calling thread when `workers` is 0."""
     preprocess(sources[0])
     done = 0
     started = time.perf_counter()
+    if workers == 0:
+        for source in itertools.cycle(sources):
+            preprocess(source)
+            done += 1
+            if done % 64 == 0 and time.perf_counter() - started >= seconds:
+                break
+        return done / (time.perf_counter() - started)
     with ThreadPoolExecutor(workers) as pool:
         cycle = itertools.cycle(sources)
         while time.perf_counter() - started < seconds:
@@ -89,13 +98,15 @@ def run(args: argparse.Namespace) -> list[dict]:
         kind = ENCODER_KIND[modality]
         sources = [as_bytes(s) for s in real_sources(kind)[:64]]
         preprocess = preprocessors[kind]
+        # As in the service: preprocessing that holds the GIL runs in the calling thread.
+        threads = workers if preprocess.releases_gil else 0
         batch_size = settings.batch_sizes[modality]
         encoder = Encoder(load_benchmark_model("default", (modality,)), precision=args.precision)
         batch = torch.stack([preprocess(sources[i % len(sources)]) for i in range(batch_size)])
         row = {
-            "modality": modality, "kind": kind, "files": len(sources), "workers": workers,
+            "modality": modality, "kind": kind, "files": len(sources), "workers": threads,
             "batch": batch_size, "precision": str(encoder.precisions[modality]).removeprefix("torch."),
-            "preprocess_per_s": preprocess_rate(preprocess, sources, workers, args.seconds),
+            "preprocess_per_s": preprocess_rate(preprocess, sources, threads, args.seconds),
             "encoder_per_s": encoder_rate(encoder, modality, batch, args.seconds),
             "pipeline_per_s": pipeline_rate(encoder, modality, preprocess, sources, batch_size, workers,
                                             args.seconds),

@@ -230,12 +230,17 @@ class Encoder:
         """Raw embeddings of `sources` batch by batch, in order, preprocessing ahead on `workers` threads.
 
         While the model runs one batch, the thread pool decodes and preprocesses the next
-        `STREAM_AHEAD` batches, so preprocessing time hides behind the model's. Errors raised by
-        `preprocess` propagate when their batch is reached.
+        `STREAM_AHEAD` batches, so preprocessing time hides behind the model's. A preprocessor whose
+        `releases_gil` is False (text) runs in the calling thread instead: threads cannot run it in
+        parallel with anything. Errors raised by `preprocess` propagate when their batch is reached.
         """
         if batch_size < 1 or workers < 1:
             raise ValueError(f"batch_size and workers must be positive, got {batch_size} and {workers}")
         items = iter(sources)
+        if not getattr(preprocess, "releases_gil", True):
+            while chunk := list(islice(items, batch_size)):
+                yield self.encode(modality, torch.stack([preprocess(source) for source in chunk]))
+            return
         with ThreadPoolExecutor(workers, thread_name_prefix="bindspace-preprocess") as pool:
 
             def submit_next_batch() -> None:

@@ -12,10 +12,10 @@ import httpx
 import numpy as np
 import pytest
 import torch
+from test_app_server import live_server
 
 from app.batching import DynamicBatcher, QueueFullError
 from app.metrics import Metrics
-from test_app_server import live_server
 
 
 class RecordingModel:
@@ -53,7 +53,7 @@ def test_concurrent_submissions_are_merged_and_answered_in_order() -> None:
         with ThreadPoolExecutor(6) as pool:
             futures = list(pool.map(lambda i: batcher.submit("text", [torch.full((3,), float(i))]), range(6)))
         model.release.set()
-        results = [f[0].result(10) for f in futures]
+        results = [f.result(10)[0] for f in futures]
     finally:
         batcher.stop()
     assert [r.tolist() for r in results] == [[3.0 * i, -3.0 * i] for i in range(6)]
@@ -66,9 +66,9 @@ def test_batches_never_exceed_the_batch_size() -> None:
     model.release.clear()
     batcher = make_batcher(model, size=4, wait=0.5, queue=64)
     try:
-        futures = batcher.submit("text", [torch.ones(2) * i for i in range(10)])
+        future = batcher.submit("text", [torch.ones(2) * i for i in range(10)])
         model.release.set()
-        values = [f.result(10)[0] for f in futures]
+        values = future.result(10)[:, 0].tolist()
     finally:
         batcher.stop()
     assert values == [2.0 * i for i in range(10)]
@@ -89,7 +89,7 @@ def test_a_full_queue_refuses_the_whole_request() -> None:
         assert batcher.depth("text") == 3
         assert metrics.queue_rejections.labels("text")._value.get() == 1
         model.release.set()
-        assert all(f.result(10)[0] == 1.0 for f in first + queued)
+        assert (first.result(10)[:, 0] == 1.0).all() and (queued.result(10)[:, 0] == 1.0).all()
     finally:
         model.release.set()
         batcher.stop()
@@ -103,7 +103,7 @@ def test_images_and_videos_in_one_queue_run_as_separate_batches() -> None:
         image = batcher.submit("vision", [torch.ones(3, 4, 4)] * 2)
         video = batcher.submit("vision", [torch.ones(5, 3, 2, 4, 4)])
         model.release.set()
-        assert image[0].result(10)[0] == 48.0 and video[0].result(10)[0] == 480.0
+        assert image.result(10)[:, 0].tolist() == [48.0, 48.0] and video.result(10)[0, 0] == 480.0
     finally:
         batcher.stop()
     assert sorted(shape for _, shape in model.batches) == [(1, 5, 3, 2, 4, 4), (2, 3, 4, 4)]
@@ -112,12 +112,65 @@ def test_images_and_videos_in_one_queue_run_as_separate_batches() -> None:
 def test_a_model_failure_reaches_every_waiting_request() -> None:
     batcher = make_batcher(RecordingModel(fail=True))
     try:
-        futures = batcher.submit("text", [torch.ones(1), torch.ones(1)])
-        for future in futures:
-            with pytest.raises(RuntimeError, match="model exploded"):
-                future.result(10)
+        future = batcher.submit("text", [torch.ones(1), torch.ones(1)])
+        with pytest.raises(RuntimeError, match="model exploded"):
+            future.result(10)
     finally:
         batcher.stop()
+
+
+def test_a_lone_request_does_not_wait_for_company() -> None:
+    model = RecordingModel()
+    batcher = make_batcher(model, size=8, wait=60.0)
+    try:
+        assert batcher.submit("text", [torch.ones(1)]).result(10).tolist() == [[1.0, -1.0]]
+    finally:
+        batcher.stop()
+
+
+def test_a_batch_waits_for_announced_items() -> None:
+    model = RecordingModel()
+    batcher = make_batcher(model, size=8, wait=60.0)
+    try:
+        with batcher.expect("text", 1) as expected:
+            early = batcher.submit("text", [torch.ones(1)])
+            time.sleep(0.2)
+            assert not early.done() and model.batches == []
+            late = expected.submit([torch.ones(1) * 2])
+        assert early.result(10)[0, 0] == 1.0 and late.result(10)[0, 0] == 2.0
+    finally:
+        batcher.stop()
+    assert model.batches == [("text", (2, 1))]
+
+
+def test_announced_items_that_never_come_are_not_waited_for() -> None:
+    model = RecordingModel()
+    batcher = make_batcher(model, size=8, wait=60.0)
+    try:
+        with batcher.expect("text", 3):
+            waiting = batcher.submit("text", [torch.ones(1)])
+            time.sleep(0.2)
+            assert not waiting.done()
+        assert waiting.result(10)[0, 0] == 1.0
+    finally:
+        batcher.stop()
+
+
+def test_a_cancelled_request_is_not_run() -> None:
+    model = RecordingModel()
+    model.release.clear()
+    batcher = make_batcher(model, size=2, wait=0.0)
+    try:
+        running = batcher.submit("text", [torch.ones(1)] * 2)  # taken at once, then blocked in the model
+        time.sleep(0.1)
+        cancelled = batcher.submit("text", [torch.ones(1) * 5] * 3)
+        assert cancelled.cancel()
+        kept = batcher.submit("text", [torch.ones(1) * 7])
+        model.release.set()
+        assert kept.result(10)[0, 0] == 7.0 and running.result(10).shape == (2, 2)
+    finally:
+        batcher.stop()
+    assert sum(shape[0] for _, shape in model.batches) == 3
 
 
 def test_batching_off_runs_one_item_at_a_time() -> None:
@@ -125,9 +178,9 @@ def test_batching_off_runs_one_item_at_a_time() -> None:
     model.release.clear()
     batcher = make_batcher(model, size=1, wait=0.0)
     try:
-        futures = batcher.submit("text", [torch.ones(1)] * 3)
+        future = batcher.submit("text", [torch.ones(1)] * 3)
         model.release.set()
-        [f.result(10) for f in futures]
+        assert future.result(10).shape == (3, 2)
     finally:
         batcher.stop()
     assert [shape[0] for _, shape in model.batches] == [1, 1, 1]
@@ -144,13 +197,15 @@ def _batch_histogram(client: httpx.Client, modality: str) -> dict[str, float]:
 
 def test_concurrent_http_requests_are_merged_into_batches() -> None:
     server = live_server(batch_wait_ms={"text": 300.0}, batch_sizes={"text": 16})
+    batcher = server.app.state.runtime.batcher
     with server.client() as client:
         before = _batch_histogram(client, "text")
 
         def one(i: int) -> int:
             return client.post("/v1/embed", json={"modality": "text", "inputs": [f"request {i}"]}).status_code
 
-        with ThreadPoolExecutor(8) as pool:
+        # An item announced by a request still being preprocessed: batches wait for it (up to 300 ms).
+        with batcher.expect("text", 1), ThreadPoolExecutor(8) as pool:
             statuses = list(pool.map(one, range(8)))
         after = _batch_histogram(client, "text")
     assert statuses == [200] * 8
@@ -162,11 +217,13 @@ def test_concurrent_http_requests_are_merged_into_batches() -> None:
 
 def test_a_full_queue_answers_429_with_retry_after() -> None:
     server = live_server(queue_size=2, batch_wait_ms={"text": 2000.0}, batch_sizes={"text": 64}, retry_after_s=3)
+    batcher = server.app.state.runtime.batcher
     with server.client() as client:
         with ThreadPoolExecutor(1) as pool:
-            waiting = pool.submit(client.post, "/v1/embed", json={"modality": "text", "inputs": ["a", "b"]})
-            time.sleep(0.5)  # the two items wait for their batch to fill
-            refused = client.post("/v1/embed", json={"modality": "text", "inputs": ["c"]})
+            with batcher.expect("text", 1):  # as if another request were being preprocessed
+                waiting = pool.submit(client.post, "/v1/embed", json={"modality": "text", "inputs": ["a", "b"]})
+                time.sleep(0.5)  # the two items wait for the announced one
+                refused = client.post("/v1/embed", json={"modality": "text", "inputs": ["c"]})
             assert waiting.result(30).status_code == 200
     assert refused.status_code == 429
     assert refused.headers["retry-after"] == "3"

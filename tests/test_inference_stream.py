@@ -42,6 +42,28 @@ def test_stream_preprocesses_on_worker_threads(encoder):
     assert threads and all(name.startswith("bindspace-preprocess") for name in threads)
 
 
+def test_stream_runs_gil_bound_preprocessing_in_the_calling_thread(encoder):
+    from models.preprocess import TextPreprocessor
+
+    preprocess = TextPreprocessor()
+    assert preprocess.releases_gil is False
+    threads = set()
+    calling = threading.current_thread().name
+    original = TextPreprocessor.__call__
+
+    class RecordingText(TextPreprocessor):
+        def __call__(self, source):
+            threads.add(threading.current_thread().name)
+            return original(self, source)
+
+    sources = texts(7)
+    batches = list(encoder.encode_stream("text", sources, RecordingText(), batch_size=3, workers=2))
+    assert threads == {calling}
+    assert [len(b) for b in batches] == [3, 3, 1]
+    expected = encoder.encode("text", torch.stack([preprocess(s) for s in sources]))
+    torch.testing.assert_close(torch.cat(batches), expected, rtol=1e-5, atol=1e-6)
+
+
 def test_stream_reads_sources_lazily(encoder):
     from models.preprocess import TextPreprocessor
 

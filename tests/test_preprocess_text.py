@@ -73,3 +73,11 @@ def test_character_limit_is_configurable():
     assert small("0123456789").shape == (77,)
     with pytest.raises(InputError, match="11 characters exceed the 10 character limit"):
         small("0123456789a")
+
+
+@pytest.mark.parametrize("text", [
+    "Caf&eacute; &amp; bar", "  tabs\tand\r\nnew lines  ", "emoji 🐶🔊 and ＣＪＫ 日本語", "Ã©tÃ© mojibake",
+    "word " * 75, "word " * 76, "a" * 400,
+])
+def test_matches_open_clip_on_awkward_text(preprocess, text):
+    assert torch.equal(preprocess(text), open_clip.tokenize([text])[0])

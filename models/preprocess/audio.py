@@ -53,6 +53,7 @@ class AudioPreprocessor:
 
     kind = "audio"
     encoder = "audio"
+    releases_gil = True
 
     def __init__(self, limits: InputLimits | None = None) -> None:
         self.limits = limits or InputLimits()

@@ -52,6 +52,7 @@ class DepthPreprocessor:
 
     kind = "depth"
     encoder = "depth"
+    releases_gil = True
 
     def __init__(
         self,

@@ -44,6 +44,8 @@ class Preprocessor(Protocol):
 
     kind: str
     encoder: str
+    releases_gil: bool
+    """Whether most of its work runs outside the GIL (decoders, NumPy), so that threads run it in parallel."""
 
     def __call__(self, source: Any) -> torch.Tensor: ...
 

@@ -39,6 +39,7 @@ class ImagePreprocessor:
 
     kind = "image"
     encoder = "vision"
+    releases_gil = True
 
     def __init__(
         self,

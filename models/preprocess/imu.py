@@ -57,6 +57,7 @@ class ImuPreprocessor:
 
     kind = "imu"
     encoder = "imu"
+    releases_gil = True
 
     def __init__(
         self,

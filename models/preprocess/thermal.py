@@ -36,6 +36,7 @@ class ThermalPreprocessor:
 
     kind = "thermal"
     encoder = "thermal"
+    releases_gil = True
 
     def __init__(self, limits: InputLimits | None = None) -> None:
         self.limits = limits or InputLimits()

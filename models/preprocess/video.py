@@ -50,6 +50,7 @@ class VideoPreprocessor:
 
     kind = "video"
     encoder = "vision"
+    releases_gil = True
 
     def __init__(self, limits: InputLimits | None = None) -> None:
         self.limits = limits or InputLimits()

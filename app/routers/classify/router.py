@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 
 from fastapi import APIRouter, Depends
-from fastapi.responses import JSONResponse
 
 from app.auth import require_api_key
 from app.classification import DEFAULT_TEMPLATES, check_templates, label_embeddings, rank_labels
 from app.dependencies import ready_runtime
 from app.errors import NATIVE_ERRORS, ApiError
 from app.inputs import decode_value
+from app.responses import FastJSONResponse
 from app.routers.classify.schemas import ClassifyRequest, ClassifyResponse, HFClassifyRequest, LabelScoreOut
 from app.runtime import Runtime
 
@@ -54,7 +54,7 @@ def _templates(given: str | list[str] | None, kind: str, limit: int) -> list[str
 )
 async def classify(
     body: ClassifyRequest | HFClassifyRequest, runtime: Runtime = Depends(ready_runtime)
-) -> JSONResponse:
+) -> FastJSONResponse:
     """Rank the candidate labels for the input."""
     settings = runtime.settings
     if isinstance(body, HFClassifyRequest):
@@ -84,5 +84,5 @@ async def classify(
     ranked = [{"label": r.label, "score": r.score, "cosine": r.cosine}
               for r in rank_labels(query, labels, label_vectors)]
     if isinstance(body, HFClassifyRequest):
-        return JSONResponse(ranked)
-    return JSONResponse({"model": runtime.info.name, "modality": kind, "results": ranked})
+        return FastJSONResponse(ranked)
+    return FastJSONResponse({"model": runtime.info.name, "modality": kind, "results": ranked})

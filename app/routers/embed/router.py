@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import get_args
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
 from starlette.datastructures import UploadFile
 
 from app.auth import require_api_key
@@ -13,6 +12,7 @@ from app.dependencies import ready_runtime
 from app.errors import NATIVE_ERRORS, ApiError
 from app.inputs import EXAMPLE_PNG_URI, InputKind, check_item_count, check_media_type, decode_value
 from app.request_body import content_kind, parse_json, read_form
+from app.responses import FastJSONResponse
 from app.routers.embed.schemas import EmbedRequest, EmbedResponse
 from app.runtime import Runtime
 
@@ -91,7 +91,7 @@ async def _json_inputs(request: Request, runtime: Runtime) -> tuple[str, bool, l
     "multipart/form-data file uploads (`modality` field plus one `file` part per input).",
     openapi_extra={"requestBody": _REQUEST_BODY},
 )
-async def embed(request: Request, runtime: Runtime = Depends(ready_runtime)) -> JSONResponse:
+async def embed(request: Request, runtime: Runtime = Depends(ready_runtime)) -> FastJSONResponse:
     """Embed the request's inputs through the dynamic batcher."""
     if content_kind(request) == "json":
         kind, normalize, payloads = await _json_inputs(request, runtime)
@@ -100,7 +100,7 @@ async def embed(request: Request, runtime: Runtime = Depends(ready_runtime)) -> 
     runtime.require_kind(kind, "modality")
     embeddings = await runtime.embedder.embed(kind, payloads)
     vectors = embeddings.unit() if normalize else embeddings.raw
-    return JSONResponse({
+    return FastJSONResponse({
         "object": "list",
         "model": runtime.info.name,
         "modality": kind,

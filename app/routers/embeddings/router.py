@@ -6,12 +6,12 @@ import base64
 
 import numpy as np
 from fastapi import APIRouter, Depends
-from fastapi.responses import JSONResponse
 
 from app.auth import require_api_key
 from app.dependencies import ready_runtime
 from app.errors import NATIVE_ERRORS, ApiError
 from app.inputs import check_item_count, decode_value
+from app.responses import FastJSONResponse
 from app.routers.embeddings.schemas import EmbeddingsRequest, EmbeddingsResponse
 from app.runtime import Runtime
 
@@ -41,7 +41,7 @@ def _input_strings(body: EmbeddingsRequest) -> list[str]:
     "travel with the extension field `modality` as data URIs (SDKs: `extra_body={'modality': 'image'}`). "
     "`dimensions`, when given, must equal the model's dimension.",
 )
-async def create_embeddings(body: EmbeddingsRequest, runtime: Runtime = Depends(ready_runtime)) -> JSONResponse:
+async def create_embeddings(body: EmbeddingsRequest, runtime: Runtime = Depends(ready_runtime)) -> FastJSONResponse:
     """Embed `input` and answer in OpenAI's format."""
     values = _input_strings(body)
     check_item_count(len(values), runtime.settings.max_items_per_request, "input")
@@ -52,7 +52,7 @@ async def create_embeddings(body: EmbeddingsRequest, runtime: Runtime = Depends(
                        param="dimensions", code="unsupported_dimensions")
     payloads = [decode_value(body.modality, value, f"input[{i}]") for i, value in enumerate(values)]
     embeddings = await runtime.embedder.embed(body.modality, payloads)
-    return JSONResponse({
+    return FastJSONResponse({
         "object": "list",
         "data": [{"object": "embedding", "index": i, "embedding": _encode(v, body.encoding_format)}
                  for i, v in enumerate(embeddings.unit())],

@@ -9,12 +9,12 @@ from __future__ import annotations
 import asyncio
 
 from fastapi import APIRouter, Depends, Response
-from fastapi.responses import JSONResponse
 
 from app.auth import require_api_key
 from app.dependencies import get_runtime, ready_runtime
 from app.errors import WEAVIATE_ERRORS
 from app.inputs import check_item_count, decode_base64
+from app.responses import FastJSONResponse
 from app.routers.weaviate.schemas import VECTORIZE_FIELDS, MetaResponse, VectorizeRequest, VectorizeResponse
 from app.runtime import Runtime
 
@@ -65,11 +65,11 @@ async def _vectorize_field(runtime: Runtime, field: str, values: list[str]) -> l
     description="Raw scaled vectors per modality in request order; all seven response keys are always present. "
     "IMU inputs are base64 CSV (header row, 6 columns, one row per time step).",
 )
-async def vectorize(body: VectorizeRequest, runtime: Runtime = Depends(ready_runtime)) -> JSONResponse:
+async def vectorize(body: VectorizeRequest, runtime: Runtime = Depends(ready_runtime)) -> FastJSONResponse:
     """Embed every list of the request concurrently (each modality goes through its batching queue)."""
     fields = {field: getattr(body, field) or [] for field in VECTORIZE_FIELDS}
     total = sum(len(values) for values in fields.values())
     if total:
         check_item_count(total, runtime.settings.max_items_per_request, "inputs")
     results = await asyncio.gather(*(_vectorize_field(runtime, f, v) for f, v in fields.items()))
-    return JSONResponse({VECTORIZE_FIELDS[f][1]: vectors for f, vectors in zip(fields, results, strict=True)})
+    return FastJSONResponse({VECTORIZE_FIELDS[f][1]: vectors for f, vectors in zip(fields, results, strict=True)})
