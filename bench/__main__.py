@@ -144,7 +144,8 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             step_argv = step.quick() if args.quick else step.full()
             if step_argv is None:
-                print(f"bench: {step.name} has no quick variant; keeping its previous results", file=sys.stderr)
+                mode = "quick" if args.quick else "full"
+                print(f"bench: {step.name} has no {mode} variant; keeping its previous results", file=sys.stderr)
                 continue
             log[step.name] = run_step(step, step_argv, args)
             if log[step.name]["status"] != "ok":

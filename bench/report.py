@@ -73,16 +73,33 @@ def number(value: float, digits: int = 2) -> str:
 
 # --- plots ------------------------------------------------------------------------------------------
 
-def plot_throughput(encoders: dict, model: str) -> Path | None:
-    """Items/s against batch size, one panel per modality, one line per precision."""
-    runs = [r for r in encoders["runs"] if r["model"] == model]
-    if not runs:
-        return None
+def pyplot():
+    """matplotlib.pyplot on the file-only Agg backend (imported late: only the report draws)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    return plt
+
+
+def save_figure(plt, figure, title: str, name: str) -> Path:
+    """Title, lay out and write `figure` as bench/plots/`name`; returns the path."""
+    figure.suptitle(title)
+    figure.tight_layout()
+    PLOTS.mkdir(parents=True, exist_ok=True)
+    path = PLOTS / name
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return path
+
+
+def plot_throughput(encoders: dict, model: str) -> Path | None:
+    """Items/s against batch size, one panel per modality, one line per precision."""
+    runs = [r for r in encoders["runs"] if r["model"] == model]
+    if not runs:
+        return None
+    plt = pyplot()
     modalities = list(dict.fromkeys(r["modality"] for r in runs))
     columns = min(3, len(modalities))
     rows = -(-len(modalities) // columns)
@@ -100,13 +117,7 @@ def plot_throughput(encoders: dict, model: str) -> Path | None:
         axis.legend(fontsize=8)
     for axis in list(axes.flat)[len(modalities):]:
         axis.axis("off")
-    figure.suptitle(f"Encoder throughput: {model} model")
-    figure.tight_layout()
-    PLOTS.mkdir(parents=True, exist_ok=True)
-    path = PLOTS / f"throughput_{model}.png"
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
-    return path
+    return save_figure(plt, figure, f"Encoder throughput: {model} model", f"throughput_{model}.png")
 
 
 def plot_serve_latency(serve_md: str) -> Path | None:
@@ -114,11 +125,7 @@ def plot_serve_latency(serve_md: str) -> Path | None:
     tables = [t for t in markdown_tables(serve_md) if t and {"clients", "p50 ms", "batching"} <= set(t[0])]
     if not tables:
         return None
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     rows = [r for r in tables[0] if r.get("inputs/request", "1") == "1"]
     modalities = list(dict.fromkeys(r["modality"] for r in rows))
     figure, axes = plt.subplots(1, len(modalities), figsize=(5 * len(modalities), 3.6), squeeze=False)
@@ -137,13 +144,7 @@ def plot_serve_latency(serve_md: str) -> Path | None:
         axis.set_ylabel("latency (ms)")
         axis.grid(alpha=0.3)
         axis.legend(fontsize=7)
-    figure.suptitle("Request latency under concurrency (one input per request)")
-    figure.tight_layout()
-    PLOTS.mkdir(parents=True, exist_ok=True)
-    path = PLOTS / "serve_latency.png"
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
-    return path
+    return save_figure(plt, figure, "Request latency under concurrency (one input per request)", "serve_latency.png")
 
 
 # --- sections ---------------------------------------------------------------------------------------
@@ -261,8 +262,8 @@ def compile_section(compiled: dict, encoders: dict | None) -> list[str]:
 def pipeline_section(pipeline: dict) -> list[str]:
     lines = ["## Does preprocessing keep up?", "", f"Command: `{pipeline['command']}`", "",
              f"Model: {pipeline['model']}. Preprocessing: files/s on the service's preprocessing thread pool over "
-             "real files held as bytes (workers 0: in the calling thread, as the service does for text); encoder: items/s at the service's batch size and precision; pipeline: "
-             "both together through `Encoder.encode_stream` (they share the CPU).", "",
+             "real files held as bytes (workers 0: in the calling thread, as the service does for text); "
+             "encoder: items/s at the service's batch size and precision; pipeline: both together through `Encoder.encode_stream` (they share the CPU).", "",
              "| modality | workers | preprocess files/s | batch | precision | encoder items/s | pipeline items/s "
              "| keeps up |", "| --- | ---: | ---: | ---: | --- | ---: | ---: | --- |"]
     for r in pipeline["rows"]:

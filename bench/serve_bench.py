@@ -186,6 +186,7 @@ async def load(port: int, bodies: list[bytes], per_request: int, clients: int, s
 def encoder_throughput(settings, modality: str, inputs: list[str], batch: int, seconds: float) -> float:
     """Inputs/s of the in-process encoder on preprocessed batches of `batch` (the model alone)."""
     from app.runtime import load_encoder
+    from bench.pipeline import encoder_rate
     from models.preprocess import ENCODER_FOR, build_preprocessors
 
     encoder, _ = load_encoder(settings, settings.model)
@@ -193,12 +194,7 @@ def encoder_throughput(settings, modality: str, inputs: list[str], batch: int, s
     preprocess = build_preprocessors(settings.input_limits())[kind]
     raw = [base64.b64decode(x.split(",", 1)[1]) if kind == "image" else x for x in inputs[:batch]]
     tensor = torch.stack([preprocess(x) for x in raw])
-    encoder.encode(ENCODER_FOR[kind], tensor)
-    done, started = 0, time.perf_counter()
-    while time.perf_counter() - started < seconds:
-        encoder.encode(ENCODER_FOR[kind], tensor)
-        done += len(tensor)
-    return done / (time.perf_counter() - started)
+    return encoder_rate(encoder, ENCODER_FOR[kind], tensor, seconds)
 
 
 def target_lines(rows: list[tuple], ceilings: dict[str, tuple[int, float]]) -> list[str]:
