@@ -17,6 +17,7 @@ from safetensors.torch import load_file
 from torch import nn
 
 from .config import MODALITIES
+from .model import modality_of
 
 TORCH_SUFFIXES = (".pth", ".pt", ".bin")
 SAFETENSORS_SUFFIX = ".safetensors"
@@ -83,8 +84,8 @@ def assign_state_dict(
     """
     own = model.state_dict(keep_vars=True)
     absent = set(MODALITIES) - set(getattr(model, "modalities", MODALITIES))
-    skipped = sorted(k for k in state if _modality_of(k) in absent)
-    state = {k: v for k, v in state.items() if _modality_of(k) not in absent}
+    skipped = sorted(k for k in state if modality_of(k) in absent)
+    state = {k: v for k, v in state.items() if modality_of(k) not in absent}
     missing = sorted(own.keys() - state.keys())
     unexpected = sorted(state.keys() - own.keys())
     mismatched = sorted(
@@ -115,13 +116,6 @@ def assign_state_dict(
             + _listing("unset", still_meta)
         )
     return LoadedKeys(missing, unexpected, skipped)
-
-
-def _modality_of(key: str) -> str | None:
-    parts = key.split(".", 2)
-    if len(parts) > 1 and parts[0].startswith("modality_"):
-        return parts[1]
-    return None
 
 
 def _fit(tensor: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

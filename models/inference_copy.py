@@ -26,7 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .model import ImageBindModel, RepeatFrames
+from .model import ImageBindModel, RepeatFrames, modality_of
 from .transformer import Attention, Mlp, split_heads
 
 # Modules whose own parameters feed matrix multiplies; their weights are converted for reduced precision.
@@ -47,7 +47,7 @@ def build_inference_copy(
     packed = {m for m, d in precisions.items() if pack and device.type == "cpu" and packable(d)}
     memo: dict[int, Any] = {}
     for name, module in model.named_modules():
-        modality = _modality_of(name)
+        modality = modality_of(name)
         dtype = reduced.get(modality)
         # Packed blocks are rebuilt from the original weights below, so their copies need no conversion.
         convert = dtype is not None and isinstance(module, MATMUL_MODULES) \
@@ -220,9 +220,3 @@ def _in_block(module_name: str) -> bool:
     """Whether a module belongs to a transformer block (`modality_trunks.<m>.blocks.<i>...`)."""
     parts = module_name.split(".")
     return len(parts) > 3 and parts[0] == "modality_trunks" and parts[2] == "blocks"
-
-
-def _modality_of(module_name: str) -> str | None:
-    """`modality_trunks.vision.blocks.0.attn` -> `vision`."""
-    parts = module_name.split(".")
-    return parts[1] if len(parts) > 1 and parts[0].startswith("modality_") else None

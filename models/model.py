@@ -264,6 +264,13 @@ def _init_linear(module: nn.Module) -> None:
             nn.init.zeros_(module.bias)
 
 
+def modality_of(name: str) -> str | None:
+    """The modality a parameter, buffer or module name belongs to (`modality_trunks.vision.blocks.0` ->
+    `vision`); None for a name outside the per-modality containers of `ImageBindModel`."""
+    parts = name.split(".", 2)
+    return parts[1] if len(parts) > 1 and parts[0].startswith("modality_") else None
+
+
 class ImageBindModel(nn.Module):
     """Encoders for some or all of `MODALITIES`, mapping each into one shared embedding space.
 

@@ -9,17 +9,17 @@ from pathlib import Path
 
 import pytest
 import torch
+from shared_data import SHARED
 
 torch.set_num_threads(2)
 
 
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
-    """/work/shared, found beside the repository root."""
-    path = Path(__file__).resolve().parents[1].parent / "shared"
-    if not path.is_dir():
-        pytest.skip(f"shared data directory {path} is not available")
-    return path
+    """The shared data directory (see shared_data.find_shared_dir)."""
+    if not SHARED.is_dir():
+        pytest.skip(f"shared data directory {SHARED} is not available (set BINDSPACE_SHARED_DIR)")
+    return SHARED
 
 
 @pytest.fixture(scope="session")

@@ -6,14 +6,13 @@ import io
 import struct
 import zlib
 from collections.abc import Callable
-from pathlib import Path
 
 import av
 import numpy as np
 import soundfile
 from PIL import Image
+from shared_data import SHARED
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 FIXTURE = SHARED / "fixtures" / "imagebind_reference"
 DATA = SHARED / "data"
 

@@ -12,6 +12,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
+from models.model import modality_of
 from models.preprocess import ENCODER_FOR
 from models.training.cache import TensorCache
 from models.training.data import PairDataset, item_loader, sequential_batches
@@ -92,10 +93,6 @@ def parameter_groups(named: Sequence[tuple[str, nn.Parameter]], weight_decay: fl
     return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
 
 
-def _modality_of(key: str) -> str:
-    return key.split(".", 2)[1]
-
-
 def _text_logit_scale(model: nn.Module) -> torch.Tensor | None:
     for name, tensor in model.modality_postprocessors["text"].named_parameters():
         if name.endswith("log_logit_scale"):
@@ -145,7 +142,7 @@ class StageTrainer:
     def _freeze_all_but_trained(self) -> list[tuple[str, nn.Parameter]]:
         named = []
         for name, parameter in self.model.named_parameters():
-            trained = _modality_of(name) in self.trained_modalities
+            trained = modality_of(name) in self.trained_modalities
             parameter.requires_grad_(trained)
             if trained:
                 named.append((name, parameter))
@@ -164,7 +161,7 @@ class StageTrainer:
         return tables
 
     def _trained_state(self) -> dict[str, torch.Tensor]:
-        return {k: v for k, v in self.model.state_dict().items() if _modality_of(k) in self.trained_modalities}
+        return {k: v for k, v in self.model.state_dict().items() if modality_of(k) in self.trained_modalities}
 
     # -- the loop ----------------------------------------------------------------------------
 
@@ -207,7 +204,7 @@ class StageTrainer:
                     "use another run directory or the same settings"
                 )
             missing, unexpected = self.model.load_state_dict(state["trained_state"], strict=False)
-            if unexpected or any(_modality_of(k) in self.trained_modalities for k in missing):
+            if unexpected or any(modality_of(k) in self.trained_modalities for k in missing):
                 raise ValueError(f"{checkpoints[-1]} does not fit the model being trained")
             optimizer.load_state_dict(state["optimizer"])
             scheduler.load_state_dict(state["scheduler"])
