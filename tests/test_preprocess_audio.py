@@ -8,6 +8,7 @@ import pytest
 import soundfile
 import torch
 from safetensors.torch import load_file
+from threadpoolctl import threadpool_info
 
 from models.preprocess import AudioPreprocessor
 from models.preprocess.audio import FBANK_MEAN, FBANK_STD, clip_bounds, clip_features
@@ -122,6 +123,18 @@ def test_resampler_matches_the_formula(orig):
     result = resampler(signal.astype(np.float32)[None], 0, length)[0]
     assert length == math.ceil(len(signal) * 16_000 / orig)
     assert np.abs(result - direct_resample(signal, orig, 16_000)).max() < 1e-4
+
+
+def test_common_rates_use_the_polyphase_matrix_and_unusual_ones_gather_taps():
+    # Both paths are checked against the formula above (44.1/48/22.05/8/11.025 kHz vs 16001 Hz).
+    assert all(SincResampler(rate, 16_000).polyphase is not None for rate in (44_100, 48_000, 8_000))
+    assert SincResampler(16_001, 16_000).polyphase is None
+
+
+def test_preprocessing_keeps_numpy_blas_on_one_thread(preprocess):
+    numpy_libs = [info for info in threadpool_info()
+                  if info["user_api"] == "blas" and "numpy" in info["filepath"]]
+    assert numpy_libs and all(info["num_threads"] == 1 for info in numpy_libs)
 
 
 def test_resampler_windows_equal_the_full_output():

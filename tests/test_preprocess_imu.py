@@ -100,6 +100,8 @@ def test_formats_agree(preprocess):
         "tab": csv_bytes(rows, separator="\t"),
         "spaces": csv_bytes(rows, separator="  "),
         "crlf": csv_bytes(rows).replace(b"\n", b"\r\n") + b"\r\n",
+        "blank lines, padded cells": b"\n \n" + csv_bytes(rows, header="ax,ay,az,gx,gy,gz")
+        .replace(b",", b" , ").replace(b"\n", b"\n\n") + b"\n",
         "json rows": json.dumps(rows.tolist()).encode(),
         "json data": json.dumps({"data": rows.tolist()}).encode(),
         "json samples": json.dumps({"samples": rows.tolist()}).encode(),

@@ -32,6 +32,7 @@ import soundfile
 import torch
 
 from models.errors import InputError
+from models.preprocess.blas_threads import single_threaded_numpy_blas
 from models.preprocess.fbank import SAMPLE_RATE, log_mel_fbank, num_frames
 from models.preprocess.limits import InputLimits
 from models.preprocess.resample import SincResampler
@@ -57,22 +58,24 @@ class AudioPreprocessor:
 
     def __init__(self, limits: InputLimits | None = None) -> None:
         self.limits = limits or InputLimits()
+        single_threaded_numpy_blas()
 
     def __call__(self, source: Source) -> torch.Tensor:
         data = read_source(source, self.kind, self.limits.max_bytes)
         self._check_wav_header(data)
         try:
             with soundfile.SoundFile(io.BytesIO(data)) as file:
-                resampler, clips = self._read_clips(file)
+                resampler, spans = self._read_spans(file)
         except InputError:
             raise
         except Exception as exc:  # libsndfile reports corrupt data as several exception types
             raise InputError(f"audio: cannot decode the file (corrupt or truncated?): {exc}") from exc
         features = []
-        for start, stop, first, block in clips:
-            mixes = block[:1] if block.shape[0] == 1 else np.stack([block[0], block.mean(0)])
+        for (start, stop, clips), (first, mixes) in spans:
             resampled = resampler(mixes, start, stop, offset=first)
-            features.append(clip_features(resampled[0] - resampled[-1].mean()))
+            for clip_start, clip_stop in clips:
+                clip = resampled[:, clip_start - start : clip_stop - start]
+                features.append(clip_features(clip[0] - clip[-1].mean()))
         return torch.from_numpy(np.stack(features))
 
     def _check_wav_header(self, data: bytes) -> None:
@@ -90,13 +93,13 @@ class AudioPreprocessor:
                 f"of samples but only {chunk.present_bytes} are present"
             )
 
-    def _read_clips(
+    def _read_spans(
         self, file: soundfile.SoundFile
-    ) -> tuple[SincResampler, list[tuple[int, int, int, np.ndarray]]]:
-        """Check the stream, then read the input samples each clip needs.
+    ) -> tuple[SincResampler, list[tuple[Span, tuple[int, np.ndarray]]]]:
+        """Check the stream, then read the input samples each span of overlapping clips needs.
 
-        Returns the resampler to 16 kHz and, per clip, its output range
-        (start, stop), the index of its first input sample and those samples (channels, n).
+        Returns the resampler to 16 kHz and, per span, the span and (index of its first input
+        sample, those samples as `first_and_mean` rows).
         """
         rate, channels, length = file.samplerate, file.channels, file.frames
         if not MIN_RATE <= rate <= MAX_RATE:
@@ -118,12 +121,39 @@ class AudioPreprocessor:
                 f"audio: {length / rate:.3f} s is too short; at least one 25 ms frame is needed"
             )
         _read_exactly(file, length - 1, 1)
-        clips = []
-        for start, stop in clip_bounds(resampled_length):
-            first, end = resampler.input_span(start, stop)
+        spans = []
+        for span in overlapping_spans(clip_bounds(resampled_length)):
+            first, end = resampler.input_span(span[0], span[1])
             first, end = max(first, 0), min(end, length)
-            clips.append((start, stop, first, _read_exactly(file, first, end - first).T))
-        return resampler, clips
+            spans.append((span, (first, first_and_mean(_read_exactly(file, first, end - first)))))
+        return resampler, spans
+
+
+Span = tuple[int, int, list[tuple[int, int]]]
+"""Output samples [start, stop) covering a run of overlapping clips, and those clips' ranges."""
+
+
+def overlapping_spans(bounds: list[tuple[int, int]]) -> list[Span]:
+    """Clip ranges (in order of start) grouped into spans, so overlapping clips are resampled once."""
+    spans: list[Span] = []
+    for start, stop in bounds:
+        if spans and start < spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], stop), spans[-1][2] + [(start, stop)])
+        else:
+            spans.append((start, stop, [(start, stop)]))
+    return spans
+
+
+def first_and_mean(block: np.ndarray) -> np.ndarray:
+    """(n, channels) samples -> the first channel (1, n) when mono, else it and the channel mean
+    (2, n): the features use the first channel, the mean removal all of them."""
+    channels = block.shape[1]
+    if channels == 1:
+        return block.T
+    weights = np.zeros((channels, 2), dtype=np.float32)
+    weights[0, 0] = 1.0
+    weights[:, 1] = 1.0 / channels
+    return np.ascontiguousarray((block @ weights).T)
 
 
 def clip_bounds(num_samples: int) -> list[tuple[int, int]]:

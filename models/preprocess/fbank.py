@@ -41,8 +41,9 @@ def log_mel_fbank(waveform: np.ndarray, num_mel_bins: int = 128) -> np.ndarray:
     frames = frames - frames.mean(axis=1, keepdims=True)
     previous = np.concatenate([frames[:, :1], frames[:, :-1]], axis=1)
     frames = (frames - np.float32(PREEMPHASIS) * previous) * _hann_window()
-    spectrum = np.abs(np.fft.rfft(frames, n=FFT_SIZE)) ** 2
-    energies = np.einsum("fb,mb->fm", spectrum, _mel_filters(num_mel_bins))
+    spectrum = np.fft.rfft(frames, n=FFT_SIZE)
+    power = spectrum.real**2 + spectrum.imag**2
+    energies = power @ _mel_filters(num_mel_bins).T
     return np.log(np.maximum(energies, LOG_FLOOR)).astype(np.float32)
 
 

@@ -27,6 +27,7 @@ Contract:
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import re
@@ -36,6 +37,7 @@ import numpy as np
 import torch
 
 from models.errors import InputError
+from models.preprocess.blas_threads import single_threaded_numpy_blas
 from models.preprocess.limits import InputLimits
 from models.preprocess.npy_file import is_npy, load_npy
 from models.preprocess.resample import SincResampler
@@ -57,7 +59,7 @@ class ImuPreprocessor:
 
     kind = "imu"
     encoder = "imu"
-    releases_gil = True
+    releases_gil = False  # parsing (NumPy's CSV reader, json) holds it
 
     def __init__(
         self,
@@ -69,6 +71,7 @@ class ImuPreprocessor:
     ) -> None:
         self.limits = limits or InputLimits()
         self.sample_rate = sample_rate
+        single_threaded_numpy_blas()
         self._scale = np.array([acc_scale] * 3 + [gyro_scale] * 3, dtype=np.float64)[:, None]
 
     def __call__(self, source: Source, sample_rate: float | None = None) -> torch.Tensor:
@@ -93,6 +96,17 @@ class ImuPreprocessor:
         return self._parse_csv(text), None
 
     def _parse_csv(self, text: str) -> np.ndarray:
+        head, _, rest = text.lstrip().partition("\n")
+        separator = _separator(head)
+        body = text.lstrip() if all(_is_number(c) for c in _split(head, separator)) else rest
+        if body.strip() and text.count("\n") <= self.limits.max_imu_samples:
+            try:  # NumPy's C parser first; the row-by-row parser below names what is wrong
+                return np.loadtxt(io.StringIO(body), delimiter=separator, comments=None, ndmin=2)
+            except ValueError:
+                pass
+        return self._parse_csv_rows(text)
+
+    def _parse_csv_rows(self, text: str) -> np.ndarray:
         lines = [line for line in text.splitlines() if line.strip()]
         if len(lines) > self.limits.max_imu_samples + 1:
             raise InputError(
@@ -100,7 +114,7 @@ class ImuPreprocessor:
             )
         if not lines:
             raise InputError("imu: no samples (empty CSV)")
-        separator = next((sep for sep in (",", ";", "\t") if sep in lines[0]), None)
+        separator = _separator(lines[0])
         rows = [_split(line, separator) for line in lines]
         if not all(_is_number(cell) for cell in rows[0]):
             rows = rows[1:]
@@ -206,6 +220,11 @@ def _numeric_list(values: object, where: str) -> list[float]:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise InputError(f"imu: non-numeric value {str(value)[:40]!r} in {where}")
     return values
+
+
+def _separator(line: str) -> str | None:
+    """The first of comma, semicolon and tab found in a CSV's first line; None for whitespace."""
+    return next((sep for sep in (",", ";", "\t") if sep in line), None)
 
 
 def _split(line: str, separator: str | None) -> list[str]:
