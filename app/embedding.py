@@ -92,5 +92,5 @@ class EmbeddingService:
                 future = expected.submit(tensors)
             vectors.append(await asyncio.wrap_future(future))
             if kind == "text":
-                tokens += sum(int(torch.count_nonzero(t)) for t in tensors)
+                tokens += int(torch.count_nonzero(torch.stack(tensors)))
         return Embeddings(np.concatenate(vectors), tokens)

@@ -1,6 +1,8 @@
 """TextPreprocessor: CLIP token ids, truncation that keeps the end token, input forms, batching."""
 
 import json
+import random
+import string
 
 import open_clip
 import pytest
@@ -81,3 +83,13 @@ def test_character_limit_is_configurable():
 ])
 def test_matches_open_clip_on_awkward_text(preprocess, text):
     assert torch.equal(preprocess(text), open_clip.tokenize([text])[0])
+
+
+def test_plain_ascii_shortcut_matches_open_clip(preprocess):
+    # Printable ASCII without '&' skips ftfy and HTML unescaping; the ids must not change.
+    rng = random.Random(0)
+    alphabets = (string.printable, " -%'~<>\"\\;.,!?AaZz09", string.ascii_letters + "  &;#")
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60)))
+             for alphabet in alphabets for _ in range(500)]
+    texts += ["  Hello   World ", "&lt;b&gt;", "<b>&</b>", "don't STOP", "x\x1by", "a\x7fb"]
+    assert torch.equal(preprocess.batch(texts), open_clip.tokenize(texts))

@@ -15,6 +15,8 @@ UTF-8, unpaired surrogates, and text longer than `max_text_chars` characters.
 from __future__ import annotations
 
 import os
+import re
+from array import array
 from collections.abc import Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Union
@@ -29,6 +31,8 @@ if TYPE_CHECKING:
     from open_clip.tokenizer import SimpleTokenizer
 
 CONTEXT_LENGTH = 77
+_PLAIN_TEXT = re.compile(r"[ -%'-~]*")
+"""Printable ASCII except '&' (so no HTML entity): text that open_clip's ftfy cleaning leaves as is."""
 TextSource = Union[str, bytes, bytearray, memoryview, os.PathLike]
 
 
@@ -45,13 +49,23 @@ class TextPreprocessor:
 
     @cached_property
     def tokenizer(self) -> SimpleTokenizer:
-        """open_clip's CLIP tokenizer, loaded on first use (importing open_clip takes seconds)."""
+        """open_clip's CLIP tokenizer, loaded on first use (importing open_clip takes seconds).
+
+        Its cleaning step (ftfy, HTML unescaping, whitespace, lower case) costs about 25 us per
+        text, a third of tokenizing a caption; for printable ASCII without '&', where ftfy and
+        unescaping change nothing, the same result is had by collapsing whitespace and lower-casing.
+        """
         from open_clip.tokenizer import SimpleTokenizer
 
-        return SimpleTokenizer(context_length=CONTEXT_LENGTH)
+        tokenizer = SimpleTokenizer(context_length=CONTEXT_LENGTH)
+        full_clean = tokenizer.clean_fn
+        tokenizer.clean_fn = lambda text: (
+            " ".join(text.split()).lower() if _PLAIN_TEXT.fullmatch(text) else full_clean(text)
+        )
+        return tokenizer
 
     def __call__(self, source: TextSource) -> torch.Tensor:
-        return torch.tensor(self.token_ids(self.text(source)))
+        return _int64_tensor(self.token_ids(self.text(source)))
 
     def token_ids(self, text: str) -> list[int]:
         """The CONTEXT_LENGTH ids of a validated text, as `SimpleTokenizer` makes them (built as a list,
@@ -73,7 +87,8 @@ class TextPreprocessor:
                 raise InputError(f"item {index}: {exc}") from exc
         if not texts:
             return torch.zeros(0, CONTEXT_LENGTH, dtype=torch.long)
-        return torch.tensor([self.token_ids(text) for text in texts])
+        ids = [token for text in texts for token in self.token_ids(text)]
+        return _int64_tensor(ids).view(len(texts), CONTEXT_LENGTH)
 
     def text(self, source: TextSource) -> str:
         """The validated text of `source`."""
@@ -96,6 +111,11 @@ class TextPreprocessor:
         except UnicodeEncodeError as exc:
             raise InputError(f"text: unpaired surrogate at character {exc.start}") from exc
         return text
+
+
+def _int64_tensor(values: list[int]) -> torch.Tensor:
+    """An int64 tensor of `values` (through an array buffer: a quarter of `torch.tensor`'s cost)."""
+    return torch.frombuffer(array("q", values), dtype=torch.int64)
 
 
 def _decode(data: bytes) -> str:
