@@ -1,6 +1,7 @@
 """TextPreprocessor: CLIP token ids, truncation that keeps the end token, input forms, batching."""
 
 import json
+import pickle
 import random
 import string
 
@@ -93,3 +94,9 @@ def test_plain_ascii_shortcut_matches_open_clip(preprocess):
              for alphabet in alphabets for _ in range(500)]
     texts += ["  Hello   World ", "&lt;b&gt;", "<b>&</b>", "don't STOP", "x\x1by", "a\x7fb"]
     assert torch.equal(preprocess.batch(texts), open_clip.tokenize(texts))
+
+
+def test_pickles_after_use_for_worker_processes(preprocess):
+    preprocess("warm the tokenizer")
+    copy = pickle.loads(pickle.dumps(preprocess))
+    assert torch.equal(copy("A  Plain caption"), preprocess("a plain caption"))

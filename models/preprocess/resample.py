@@ -15,12 +15,12 @@ The weights depend only on the output phase `n mod new`, so they are tabulated o
 pair. For common rate pairs (44.1, 48, 22.05, 8 kHz, ...) the `new` phases form one dense
 polyphase matrix, and each block of `new` outputs is one row of a matrix product with the `orig`
 input samples it covers (one BLAS call for a whole clip; pairs with few phases take several
-blocks per row). Pairs whose matrix would be large
-(e.g. 16001 -> 16000 Hz) store only the taps inside each window (about 2 Z orig / base per
-output) and gather them instead, which keeps unusual rates affordable. Any range of output
-samples can be computed on its own from the input samples around it, so callers can resample
-just the clips they need. The computation runs in NumPy on one thread: preprocessing runs beside
-model inference, where torch's intra-op thread pool would only add contention.
+blocks per row). Pairs whose matrix would be large (e.g. 16001 -> 16000 Hz) store only the taps
+inside each window (about 2 Z orig / base per output) and gather them instead, which keeps
+unusual rates affordable. Any range of output samples can be computed on its own from the input
+samples around it, so callers can resample just the clips they need. The computation runs in
+NumPy on one thread: preprocessing runs beside model inference, where torch's intra-op thread
+pool would only add contention.
 """
 
 from __future__ import annotations

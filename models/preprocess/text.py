@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import re
 from array import array
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Union
 
@@ -58,10 +58,7 @@ class TextPreprocessor:
         from open_clip.tokenizer import SimpleTokenizer
 
         tokenizer = SimpleTokenizer(context_length=CONTEXT_LENGTH)
-        full_clean = tokenizer.clean_fn
-        tokenizer.clean_fn = lambda text: (
-            " ".join(text.split()).lower() if _PLAIN_TEXT.fullmatch(text) else full_clean(text)
-        )
+        tokenizer.clean_fn = PlainTextShortcut(tokenizer.clean_fn)
         return tokenizer
 
     def __call__(self, source: TextSource) -> torch.Tensor:
@@ -111,6 +108,19 @@ class TextPreprocessor:
         except UnicodeEncodeError as exc:
             raise InputError(f"text: unpaired surrogate at character {exc.start}") from exc
         return text
+
+
+class PlainTextShortcut:
+    """A tokenizer cleaning function that skips the full cleaning for plain text (picklable, so
+    preprocessors can go to worker processes)."""
+
+    def __init__(self, full_clean: Callable[[str], str]) -> None:
+        self.full_clean = full_clean
+
+    def __call__(self, text: str) -> str:
+        if _PLAIN_TEXT.fullmatch(text):
+            return " ".join(text.split()).lower()
+        return self.full_clean(text)
 
 
 def _int64_tensor(values: list[int]) -> torch.Tensor:
