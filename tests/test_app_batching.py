@@ -6,7 +6,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import httpx
 import numpy as np
@@ -38,24 +40,26 @@ class RecordingModel:
         return torch.stack([total, -total], dim=1)
 
 
-def make_batcher(model, *, size=4, wait=0.05, queue=16, metrics=None) -> DynamicBatcher:
+@contextmanager
+def running_batcher(model, *, size=4, wait=0.05, queue=16, metrics=None) -> Iterator[DynamicBatcher]:
+    """A started batcher for text and vision, stopped when the block ends."""
     batcher = DynamicBatcher(model, batch_sizes={"text": size, "vision": size},
                              max_wait_s={"text": wait, "vision": wait}, queue_size=queue, metrics=metrics)
     batcher.start()
-    return batcher
+    try:
+        yield batcher
+    finally:
+        batcher.stop()
 
 
 def test_concurrent_submissions_are_merged_and_answered_in_order() -> None:
     model = RecordingModel()
     model.release.clear()
-    batcher = make_batcher(model, size=8, wait=0.2)
-    try:
+    with running_batcher(model, size=8, wait=0.2) as batcher:
         with ThreadPoolExecutor(6) as pool:
             futures = list(pool.map(lambda i: batcher.submit("text", [torch.full((3,), float(i))]), range(6)))
         model.release.set()
         results = [f.result(10)[0] for f in futures]
-    finally:
-        batcher.stop()
     assert [r.tolist() for r in results] == [[3.0 * i, -3.0 * i] for i in range(6)]
     assert sum(shape[0] for _, shape in model.batches) == 6
     assert max(shape[0] for _, shape in model.batches) >= 2
@@ -64,13 +68,10 @@ def test_concurrent_submissions_are_merged_and_answered_in_order() -> None:
 def test_batches_never_exceed_the_batch_size() -> None:
     model = RecordingModel()
     model.release.clear()
-    batcher = make_batcher(model, size=4, wait=0.5, queue=64)
-    try:
+    with running_batcher(model, size=4, wait=0.5, queue=64) as batcher:
         future = batcher.submit("text", [torch.ones(2) * i for i in range(10)])
         model.release.set()
         values = future.result(10)[:, 0].tolist()
-    finally:
-        batcher.stop()
     assert values == [2.0 * i for i in range(10)]
     assert [shape[0] for _, shape in model.batches] == [4, 4, 2]
 
@@ -79,88 +80,71 @@ def test_a_full_queue_refuses_the_whole_request() -> None:
     model = RecordingModel()
     model.release.clear()
     metrics = Metrics()
-    batcher = make_batcher(model, size=2, wait=0.5, queue=3, metrics=metrics)
-    try:
-        first = batcher.submit("text", [torch.ones(1)] * 2)  # a full batch: taken at once, then blocked in the model
-        time.sleep(0.1)
-        queued = batcher.submit("text", [torch.ones(1)] * 3)
-        with pytest.raises(QueueFullError, match="text encoder queue is full"):
-            batcher.submit("text", [torch.ones(1)])
-        assert batcher.depth("text") == 3
-        assert metrics.queue_rejections.labels("text")._value.get() == 1
-        model.release.set()
-        assert (first.result(10)[:, 0] == 1.0).all() and (queued.result(10)[:, 0] == 1.0).all()
-    finally:
-        model.release.set()
-        batcher.stop()
+    with running_batcher(model, size=2, wait=0.5, queue=3, metrics=metrics) as batcher:
+        try:
+            first = batcher.submit("text", [torch.ones(1)] * 2)  # a full batch: taken at once, then blocked in the model
+            time.sleep(0.1)
+            queued = batcher.submit("text", [torch.ones(1)] * 3)
+            with pytest.raises(QueueFullError, match="text encoder queue is full"):
+                batcher.submit("text", [torch.ones(1)])
+            assert batcher.depth("text") == 3
+            assert metrics.queue_rejections.labels("text")._value.get() == 1
+            model.release.set()
+            assert (first.result(10)[:, 0] == 1.0).all() and (queued.result(10)[:, 0] == 1.0).all()
+        finally:
+            model.release.set()  # lets the blocked batch finish, so the batcher can stop
 
 
 def test_images_and_videos_in_one_queue_run_as_separate_batches() -> None:
     model = RecordingModel()
     model.release.clear()
-    batcher = make_batcher(model, size=8, wait=0.2)
-    try:
+    with running_batcher(model, size=8, wait=0.2) as batcher:
         image = batcher.submit("vision", [torch.ones(3, 4, 4)] * 2)
         video = batcher.submit("vision", [torch.ones(5, 3, 2, 4, 4)])
         model.release.set()
         assert image.result(10)[:, 0].tolist() == [48.0, 48.0] and video.result(10)[0, 0] == 480.0
-    finally:
-        batcher.stop()
     assert sorted(shape for _, shape in model.batches) == [(1, 5, 3, 2, 4, 4), (2, 3, 4, 4)]
 
 
 def test_a_model_failure_reaches_every_waiting_request() -> None:
-    batcher = make_batcher(RecordingModel(fail=True))
-    try:
+    with running_batcher(RecordingModel(fail=True)) as batcher:
         future = batcher.submit("text", [torch.ones(1), torch.ones(1)])
         with pytest.raises(RuntimeError, match="model exploded"):
             future.result(10)
-    finally:
-        batcher.stop()
 
 
 def test_a_lone_request_does_not_wait_for_company() -> None:
     model = RecordingModel()
-    batcher = make_batcher(model, size=8, wait=60.0)
-    try:
+    with running_batcher(model, size=8, wait=60.0) as batcher:
         assert batcher.submit("text", [torch.ones(1)]).result(10).tolist() == [[1.0, -1.0]]
-    finally:
-        batcher.stop()
 
 
 def test_a_batch_waits_for_announced_items() -> None:
     model = RecordingModel()
-    batcher = make_batcher(model, size=8, wait=60.0)
-    try:
+    with running_batcher(model, size=8, wait=60.0) as batcher:
         with batcher.expect("text", 1) as expected:
             early = batcher.submit("text", [torch.ones(1)])
             time.sleep(0.2)
             assert not early.done() and model.batches == []
             late = expected.submit([torch.ones(1) * 2])
         assert early.result(10)[0, 0] == 1.0 and late.result(10)[0, 0] == 2.0
-    finally:
-        batcher.stop()
     assert model.batches == [("text", (2, 1))]
 
 
 def test_announced_items_that_never_come_are_not_waited_for() -> None:
     model = RecordingModel()
-    batcher = make_batcher(model, size=8, wait=60.0)
-    try:
+    with running_batcher(model, size=8, wait=60.0) as batcher:
         with batcher.expect("text", 3):
             waiting = batcher.submit("text", [torch.ones(1)])
             time.sleep(0.2)
             assert not waiting.done()
         assert waiting.result(10)[0, 0] == 1.0
-    finally:
-        batcher.stop()
 
 
 def test_a_cancelled_request_is_not_run() -> None:
     model = RecordingModel()
     model.release.clear()
-    batcher = make_batcher(model, size=2, wait=0.0)
-    try:
+    with running_batcher(model, size=2, wait=0.0) as batcher:
         running = batcher.submit("text", [torch.ones(1)] * 2)  # taken at once, then blocked in the model
         time.sleep(0.1)
         cancelled = batcher.submit("text", [torch.ones(1) * 5] * 3)
@@ -168,21 +152,16 @@ def test_a_cancelled_request_is_not_run() -> None:
         kept = batcher.submit("text", [torch.ones(1) * 7])
         model.release.set()
         assert kept.result(10)[0, 0] == 7.0 and running.result(10).shape == (2, 2)
-    finally:
-        batcher.stop()
     assert sum(shape[0] for _, shape in model.batches) == 3
 
 
 def test_batching_off_runs_one_item_at_a_time() -> None:
     model = RecordingModel()
     model.release.clear()
-    batcher = make_batcher(model, size=1, wait=0.0)
-    try:
+    with running_batcher(model, size=1, wait=0.0) as batcher:
         future = batcher.submit("text", [torch.ones(1)] * 3)
         model.release.set()
         assert future.result(10).shape == (3, 2)
-    finally:
-        batcher.stop()
     assert [shape[0] for _, shape in model.batches] == [1, 1, 1]
 
 
