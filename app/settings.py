@@ -65,6 +65,10 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address `bindspace serve` binds.")
     port: int = Field(8080, ge=1, le=65535, description="Port `bindspace serve` binds (Weaviate expects 8080).")
     workers: int = Field(1, ge=1, le=1, description="Server processes; the index is owned by one process, so 1.")
+    keep_alive_s: int = Field(
+        5, ge=1, description="Seconds an idle keep-alive connection stays open; keep it above any proxy's idle "
+        "timeout in front of the service, or the proxy may reuse a connection the server is closing."
+    )
     api_keys: Annotated[list[SecretStr], NoDecode] = Field(
         default_factory=list, description="Accepted bearer keys, comma-separated; empty means no authentication."
     )

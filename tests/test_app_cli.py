@@ -102,12 +102,27 @@ def test_index_add_search_and_stats(files, capsys) -> None:
     assert status == 2 and "nothing" in err
 
 
+def _idle_connection_closed_within(port: int, seconds: float) -> bool:
+    """Whether the server closes a keep-alive connection left idle after one request."""
+    with socket.create_connection(("127.0.0.1", port), timeout=seconds) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        answer = b""
+        while b"\r\n\r\n" not in answer or not answer.endswith(b"}"):
+            answer += sock.recv(4096)
+        assert answer.startswith(b"HTTP/1.1 200")
+        try:
+            return sock.recv(4096) == b""
+        except TimeoutError:
+            return False
+
+
 def test_serve_runs_the_service_on_the_configured_port(tmp_path) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "BINDSPACE_MODEL": str(tiny_model_dir()),
-           "BINDSPACE_DATA_DIR": str(tmp_path / "data"), "BINDSPACE_PORT": str(port), "BINDSPACE_LOG_LEVEL": "warning"}
+           "BINDSPACE_DATA_DIR": str(tmp_path / "data"), "BINDSPACE_PORT": str(port), "BINDSPACE_LOG_LEVEL": "warning",
+           "BINDSPACE_KEEP_ALIVE_S": "1"}
     process = subprocess.Popen([sys.executable, "-m", "app", "serve"], cwd=ROOT, env=env)
     try:
         deadline = time.monotonic() + 120
@@ -120,6 +135,8 @@ def test_serve_runs_the_service_on_the_configured_port(tmp_path) -> None:
             time.sleep(0.2)
         response = httpx.post(f"http://127.0.0.1:{port}/v1/embed", json={"inputs": ["hello"]}, timeout=30)
         assert response.status_code == 200 and response.json()["dimension"] == 48
+        # uvicorn's own default keeps an idle connection for 5 s; the setting makes it 1 s.
+        assert _idle_connection_closed_within(port, 3.0)
     finally:
         process.terminate()
         assert process.wait(30) in (0, -signal.SIGTERM)  # uvicorn shuts down, then re-raises the signal

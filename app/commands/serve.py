@@ -37,6 +37,7 @@ def run(args: argparse.Namespace) -> int:
         host=args.host or settings.host,
         port=args.port or settings.port,
         workers=settings.workers,
+        timeout_keep_alive=settings.keep_alive_s,
         log_config=None,
         access_log=False,
     )
