@@ -26,6 +26,7 @@ EXTERNAL_RESULTS = (
     ("serve.md", "HTTP serving"),
     ("serve_small.md", "HTTP serving, a model whose encoder dominates"),
     ("index.md", "Vector index"),
+    ("index_rerank.md", "Exact re-ranking of IVF-PQ"),
     ("load.md", "Load test: 64 concurrent clients"),
     ("checkpoint_load.md", "Checkpoint loading"),
     ("training.md", "Training the default model"),

@@ -50,7 +50,9 @@ class VectorBackend(Protocol):
         """Every id searches can return, in no particular order."""
 
     def check_params(self, params: Mapping[str, Any] | None) -> dict[str, Any]:
-        """Validated search-time parameters (raise `InvalidSearchError` for unknown or bad ones)."""
+        """Validated search-time parameters (raise `InvalidSearchError` for unknown or bad ones).
+        Approximate indexes also accept `k_factor`, which `search` ignores: the collection asks for
+        `k * k_factor` candidates and re-ranks them exactly from the stored vectors."""
 
     def search(
         self, queries: np.ndarray, k: int, *, allowed: np.ndarray | None = None, params: Mapping[str, Any] | None = None

@@ -34,7 +34,7 @@ from index.errors import (
     InvalidSearchError,
     ItemNotFoundError,
 )
-from index.exact import exact_top_k
+from index.exact import exact_top_k, rerank
 from index.files import tmp_path
 from index.filters import MetadataFilter, parse_filter
 from index.maintenance import MaintenanceWorker
@@ -237,8 +237,10 @@ class Collection:
 
         `modalities` restricts results to items of those modalities; `filter` to items whose metadata
         equals the given values (all keys must match; a list value matches any of its elements).
-        `params` sets search-time parameters (`nprobe` for IVF, `efSearch` for HNSW) over the
-        collection's defaults. When at least `k` items match, exactly `k` hits come back.
+        `params` sets search-time parameters (`nprobe` for IVF, `efSearch` for HNSW, and for both
+        `k_factor`: take `k * k_factor` candidates from the index and return the best `k` by exact
+        score from the stored vectors) over the collection's defaults. When at least `k` items match,
+        exactly `k` hits come back.
         """
         if isinstance(k, bool) or not isinstance(k, int | np.integer) or not 1 <= k <= self._limits.max_k:
             raise InvalidSearchError(f"k must be an integer from 1 to {self._limits.max_k}, got {k!r}")
@@ -248,6 +250,9 @@ class Collection:
         wanted_modalities = self._check_modalities(modalities)
         parsed_filter = parse_filter(filter, self._limits.max_filter_values)
         search_params = self._backend.check_params({**self.spec.search_params, **(params or {})})
+        if k * search_params.get("k_factor", 1) > self._limits.max_rerank_candidates:
+            raise InvalidSearchError(f"k * k_factor must be at most {self._limits.max_rerank_candidates}, got "
+                                     f"{k} * {search_params['k_factor']}")
         with self._lock.shared():
             self._check_usable()
             scores, iids = self._search_locked(vectors, int(k), wanted_modalities, parsed_filter, search_params)
@@ -275,7 +280,13 @@ class Collection:
             return np.empty((len(queries), 0), dtype=np.float32), np.empty((len(queries), 0), dtype=np.int64)
         if allowed is not None and matching <= self._policy.exact_search_max and not self._backend.is_exact:
             return self._exact(queries, k, allowed)
-        scores, iids = self._backend.search(queries, k, allowed=allowed, params=params)
+        k_factor = params.get("k_factor", 1)
+        if k_factor > 1 and not self._backend.is_exact:
+            _, candidates = self._backend.search(queries, min(k * k_factor, matching), allowed=allowed, params=params)
+            scores, iids = rerank(queries, candidates, self._store.vectors(np.unique(candidates[candidates >= 0])),
+                                  k, self.spec.metric)
+        else:
+            scores, iids = self._backend.search(queries, k, allowed=allowed, params=params)
         short = (iids < 0).any(axis=1)
         if short.any():
             candidates = allowed if allowed is not None else self._membership.live_iids()

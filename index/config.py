@@ -17,6 +17,8 @@ class IndexLimits:
     max_batch_items: int = 10_000
     max_queries: int = 1_024
     max_k: int = 1_000
+    max_rerank_candidates: int = 16_384
+    """Most candidates per query (`k * k_factor`) a re-ranked search may fetch from the store."""
     max_dimension: int = 16_384
     max_filter_values: int = 1_024
 

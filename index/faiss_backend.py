@@ -26,6 +26,7 @@ _FAISS_METRIC = {"cosine": faiss.METRIC_INNER_PRODUCT, "ip": faiss.METRIC_INNER_
 _POINTS_PER_CENTROID = 39
 _MIN_DEFAULT_TRAIN_SIZE = 1_000
 _MAX_EF_SEARCH = 1 << 16
+MAX_K_FACTOR = 64
 _SUPPORTED = "Flat, HNSW<M>[,<storage>] or IVF<nlist>,<encoding> (e.g. HNSW32, IVF1024,Flat, IVF1024,PQ64)"
 
 
@@ -193,8 +194,8 @@ class FaissBackend:
 
     def check_params(self, params: Mapping[str, Any] | None) -> dict[str, Any]:
         ranges = {
-            "ivf": {"nprobe": (1, self._bare.nlist if self._kind == "ivf" else 0)},
-            "hnsw": {"efSearch": (1, _MAX_EF_SEARCH)},
+            "ivf": {"nprobe": (1, self._bare.nlist if self._kind == "ivf" else 0), "k_factor": (1, MAX_K_FACTOR)},
+            "hnsw": {"efSearch": (1, _MAX_EF_SEARCH), "k_factor": (1, MAX_K_FACTOR)},
             "flat": {},
         }[self._kind]
         checked: dict[str, Any] = {}

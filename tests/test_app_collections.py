@@ -79,6 +79,25 @@ def test_invalid_collection_definitions_are_422(http) -> None:
     assert "name" in bad_name.json()["error"]["message"]
 
 
+def test_k_factor_reranks_an_approximate_collection_and_is_refused_for_an_exact_one(http) -> None:
+    http.delete("/v1/collections/reranked")
+    created = http.post("/v1/collections", json={"name": "reranked", "index": "HNSW16",
+                                                 "search_params": {"efSearch": 16, "k_factor": 4}})
+    assert created.status_code == 201, created.text
+    vectors = np.random.default_rng(5).standard_normal((40, 48)).astype(np.float32)
+    items = [{"id": str(i), "vector": v.tolist()} for i, v in enumerate(vectors)]
+    assert http.post("/v1/collections/reranked/items", json={"items": items}).status_code == 200
+    query = vectors[7] + 0.1 * vectors[3]
+    results = search(http, "reranked", {"query": {"vector": query.tolist()}, "k": 3, "params": {"k_factor": 8}})
+    units = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    exact = units @ (query / np.linalg.norm(query))
+    assert [r["id"] for r in results] == [str(i) for i in np.argsort(-exact)[:3]]
+    assert [r["score"] for r in results] == pytest.approx(np.sort(exact)[::-1][:3].tolist(), abs=1e-5)
+    http.delete("/v1/collections/reranked")
+    flat = http.post("/v1/collections", json={"name": "flatrerank", "search_params": {"k_factor": 4}})
+    assert flat.status_code == 422 and "k_factor" in flat.json()["error"]["message"]
+
+
 def test_items_are_stored_with_modality_metadata_and_unit_vectors(http, gallery) -> None:
     info = http.get(f"/v1/collections/{gallery}").json()
     assert info["count"] == 6 and info["counts_by_modality"] == {"text": 3, "image": 3}

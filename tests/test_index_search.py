@@ -169,6 +169,12 @@ def test_invalid_searches(tmp_path, kwargs, error):
         ("HNSW32", {"efSearch": 200}, True),
         ("HNSW32", {"efSearch": 0}, False),
         ("HNSW32", {"nprobe": 2}, False),
+        ("HNSW32", {"k_factor": 4}, True),
+        ("IVF16,PQ8", {"k_factor": 64}, True),
+        ("IVF16,PQ8", {"k_factor": 0}, False),
+        ("IVF16,PQ8", {"k_factor": 65}, False),
+        ("IVF16,PQ8", {"k_factor": 2.5}, False),
+        ("Flat", {"k_factor": 2}, False),  # exact already: nothing to re-rank
     ],
 )
 def test_search_params_are_validated_per_index_type(tmp_path, index, params, ok):
@@ -195,6 +201,46 @@ def test_nprobe_changes_ivf_results(tmp_path):
 
         assert recall(c.search(queries, 10, params={"nprobe": 16})) == 1.0
         assert recall(c.search(queries, 10)) < 0.9  # one list of sixteen misses neighbours on random data
+
+
+@pytest.mark.parametrize("metric", ["cosine", "l2"])
+def test_k_factor_reranks_pq_candidates_exactly(tmp_path, metric):
+    with open_db(tmp_path) as db:
+        c = db.create_collection("c", D, metric=metric, index="IVF16,PQ8", train_size=512,
+                                 search_params={"nprobe": 16})
+        vectors = unit_vectors(3000, 31)
+        c.upsert([Item(str(i), v, "image", {"half": i % 2}) for i, v in enumerate(vectors)])
+        assert c.stats().trained
+        queries = unit_vectors(40, 32)
+        if metric == "l2":
+            distances = ((queries[:, None, :] - vectors[None]) ** 2).sum(-1)
+            exact = np.argsort(distances, axis=1)[:, :10]
+        else:
+            exact = np.argsort(-(queries @ vectors.T), axis=1)[:, :10]
+
+        def recall(rows):
+            return np.mean([len({h.id for h in row} & {str(i) for i in best}) / 10 for row, best in zip(rows, exact)])
+
+        plain, reranked = c.search(queries, 10), c.search(queries, 10, params={"k_factor": 16})
+        assert recall(plain) < 0.8  # 8-byte codes of 32-d vectors rank coarsely
+        assert recall(reranked) > 0.95 and recall(reranked) > recall(plain) + 0.2
+        for row, q in zip(reranked, queries):  # exact scores, best first
+            found = vectors[[int(h.id) for h in row]]
+            expected = ((found - q) ** 2).sum(1) if metric == "l2" else found @ q
+            assert [h.score for h in row] == pytest.approx(expected.tolist(), abs=1e-5)
+            assert [h.score for h in row] == sorted(h.score for h in row) if metric == "l2" else \
+                [h.score for h in row] == sorted((h.score for h in row), reverse=True)
+        filtered = c.search(queries[:5], 10, filter={"half": 1}, params={"k_factor": 16})
+        assert all(len(row) == 10 and all(int(h.id) % 2 for h in row) for row in filtered)
+
+
+def test_k_factor_is_limited_by_the_candidate_budget(tmp_path):
+    with open_db(tmp_path) as db:
+        c = make(db, "HNSW32")
+        c.upsert([Item(str(i), v, "image") for i, v in enumerate(unit_vectors(50, 33))])
+        assert len(c.search(unit_vectors(1, 34), 256, params={"k_factor": 64})[0]) == 50
+        with pytest.raises(InvalidSearchError, match="k \\* k_factor must be at most 16384"):
+            c.search(unit_vectors(1, 34), 257, params={"k_factor": 64})
 
 
 def test_ivf_searches_exactly_until_trained(tmp_path):

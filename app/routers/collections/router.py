@@ -178,7 +178,7 @@ async def _query_vector(runtime: Runtime, body: SearchRequest) -> np.ndarray:
 @router.post("/{name}/search", response_model=SearchResponse, summary="Search a collection",
              description="The query is an input of any kind, a vector, or a weighted combination of several "
              "(sum of weight x unit embedding, renormalized: embedding arithmetic). Restrict by recorded "
-             "`modalities` and by a metadata equality `filter`; `params` sets nprobe / efSearch.")
+             "`modalities` and by a metadata equality `filter`; `params` sets nprobe / efSearch / k_factor.")
 async def search(name: str, body: SearchRequest, runtime: Runtime = Depends(ready_runtime)) -> dict:
     """The k nearest items to the query."""
     collection = await _collection(runtime, name)

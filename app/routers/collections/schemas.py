@@ -24,7 +24,7 @@ class CollectionCreate(BaseModel):
     metric: Literal["cosine", "ip", "l2"] = Field("cosine", description="Similarity; cosine suits the model.")
     dimension: int | None = Field(None, gt=0, description="Vector length (default: the model's dimension).")
     train_size: int | None = Field(None, gt=0, description="Items after which a trainable index (IVF, PQ) trains.")
-    search_params: dict[str, Any] = Field(default_factory=dict, description="Default nprobe / efSearch.")
+    search_params: dict[str, Any] = Field(default_factory=dict, description="Default nprobe / efSearch / k_factor.")
 
 
 class CollectionOut(BaseModel):
@@ -177,7 +177,9 @@ class SearchRequest(BaseModel):
     filter: dict[str, Scalar | list[Scalar]] | None = Field(
         None, description="Metadata equality: every key must match; a list matches any of its values."
     )
-    params: dict[str, Any] | None = Field(None, description="ANN parameters: nprobe (IVF), efSearch (HNSW).")
+    params: dict[str, Any] | None = Field(
+        None, description="ANN parameters: nprobe (IVF), efSearch (HNSW), k_factor (both: re-rank k * k_factor "
+        "candidates exactly).")
 
 
 class SearchHit(BaseModel):
