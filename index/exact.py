@@ -34,23 +34,13 @@ def exact_top_k(
 def rerank(
     queries: np.ndarray, candidates: np.ndarray, stored: tuple[np.ndarray, np.ndarray], k: int, metric: str
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The best `k` of each query's `candidates` (ids, -1 for none) by exact score against `stored`
-    `(ids, vectors)` with ids ascending; scored as in `exact_top_k`. Candidates absent from `stored`
-    are dropped. Missing results have id -1."""
-    larger_is_better = metric != "l2"
-    worst = -np.inf if larger_is_better else np.inf
+    """`exact_top_k` of each query over its own `candidates` (ids, -1 for none), their vectors taken
+    from `stored` `(ids, vectors)` with ids ascending; candidates absent from `stored` are dropped."""
     ids, vectors = stored
-    n = len(queries)
-    scores = np.full(candidates.shape, worst, dtype=np.float32)
-    positions = np.searchsorted(ids, candidates).clip(0, max(len(ids) - 1, 0))
-    found = (candidates >= 0) & (ids[positions] == candidates) if len(ids) else np.zeros(candidates.shape, bool)
-    for row in range(n):
-        rows = positions[row, found[row]]
-        if larger_is_better:
-            scores[row, found[row]] = vectors[rows] @ queries[row]
-        else:
-            scores[row, found[row]] = ((vectors[rows] - queries[row]) ** 2).sum(axis=1)
-    order = np.argsort(-scores if larger_is_better else scores, axis=1, kind="stable")[:, :k]
-    best_scores = np.take_along_axis(scores, order, axis=1)
-    best_ids = np.where(np.take_along_axis(found, order, axis=1), np.take_along_axis(candidates, order, axis=1), -1)
+    best_scores = np.empty((len(queries), k), dtype=np.float32)
+    best_ids = np.empty((len(queries), k), dtype=np.int64)
+    for row, (query, wanted) in enumerate(zip(queries, candidates)):
+        positions = np.searchsorted(ids, wanted).clip(0, max(len(ids) - 1, 0))
+        present = positions[(wanted >= 0) & (ids[positions] == wanted)] if len(ids) else positions[:0]
+        best_scores[row], best_ids[row] = exact_top_k(query[None], [(ids[present], vectors[present])], k, metric)
     return best_scores, best_ids

@@ -108,7 +108,9 @@ def _idle_connection_closed_within(port: int, seconds: float) -> bool:
         sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         answer = b""
         while b"\r\n\r\n" not in answer or not answer.endswith(b"}"):
-            answer += sock.recv(4096)
+            chunk = sock.recv(4096)
+            assert chunk, f"the server closed the connection before answering: {answer!r}"
+            answer += chunk
         assert answer.startswith(b"HTTP/1.1 200")
         try:
             return sock.recv(4096) == b""

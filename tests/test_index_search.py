@@ -228,8 +228,7 @@ def test_k_factor_reranks_pq_candidates_exactly(tmp_path, metric):
             found = vectors[[int(h.id) for h in row]]
             expected = ((found - q) ** 2).sum(1) if metric == "l2" else found @ q
             assert [h.score for h in row] == pytest.approx(expected.tolist(), abs=1e-5)
-            assert [h.score for h in row] == sorted(h.score for h in row) if metric == "l2" else \
-                [h.score for h in row] == sorted((h.score for h in row), reverse=True)
+            assert [h.score for h in row] == sorted((h.score for h in row), reverse=metric != "l2")
         filtered = c.search(queries[:5], 10, filter={"half": 1}, params={"k_factor": 16})
         assert all(len(row) == 10 and all(int(h.id) % 2 for h in row) for row in filtered)
 
