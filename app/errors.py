@@ -27,6 +27,7 @@ from index.errors import (
     IndexStoreError,
     ItemNotFoundError,
 )
+from models.encoder_process import EncoderProcessError
 from models.errors import InputError
 
 log = logging.getLogger("bindspace.errors")
@@ -196,6 +197,14 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _queue_full(request: Request, exc: QueueFullError) -> JSONResponse:
         retry_after = str(request.app.state.settings.retry_after_s)
         return error_response(request, ApiError(429, str(exc), code="queue_full", headers={"Retry-After": retry_after}))
+
+    @app.exception_handler(EncoderProcessError)
+    async def _encoder_stopped(request: Request, exc: EncoderProcessError) -> JSONResponse:
+        log.error("%s", exc)
+        retry_after = str(request.app.state.settings.retry_after_s)
+        return error_response(request, ApiError(503, "The inference process stopped and is being restarted; "
+                                                "retry shortly.", code="inference_restarting",
+                                                headers={"Retry-After": retry_after}))
 
     @app.exception_handler(IndexStoreError)
     async def _index(request: Request, exc: IndexStoreError) -> JSONResponse:

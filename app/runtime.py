@@ -11,6 +11,7 @@ import gc
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from app.settings import Settings
 from index import Database
 from models import load_model
 from models.factory import read_model_config
+from models.encoder_process import EncoderProcess
 from models.inference import Encoder
 from models.preprocess import ENCODER_FOR, INPUT_KINDS, build_preprocessors
 
@@ -46,23 +48,33 @@ class ModelInfo:
 
 
 def load_encoder(settings: Settings, model_dir: Path) -> tuple[Encoder, ModelInfo]:
-    """Load the model in `model_dir` for inference as configured; also describe it."""
+    """Load the model in `model_dir` for inference in this process, as configured; also describe it."""
     if settings.threads is not None:
         torch.set_num_threads(settings.threads)
-    _, described = read_model_config(model_dir)
     model = load_model(model_dir, device=settings.device)
     encoder = Encoder(model, precision=settings.precision, device=settings.device)
-    modalities = tuple(encoder.modalities)
-    info = ModelInfo(
+    return encoder, describe_model(settings, model_dir, encoder.modalities, model.config.out_embed_dim)
+
+
+def start_encoder_process(settings: Settings, model_dir: Path) -> tuple[EncoderProcess, ModelInfo]:
+    """Load the model in `model_dir` in a worker process of its own, as configured; also describe it."""
+    encoder = EncoderProcess(model_dir, device=settings.device, precision=settings.precision,
+                             threads=settings.threads)
+    return encoder, describe_model(settings, model_dir, encoder.modalities, encoder.dimension)
+
+
+def describe_model(settings: Settings, model_dir: Path, modalities: Sequence[str], dimension: int) -> ModelInfo:
+    """The `ModelInfo` of a loaded model with these encoder modalities and output dimension."""
+    _, described = read_model_config(model_dir)
+    return ModelInfo(
         name=settings.model_name or described.get("name") or model_dir.name,
         path=model_dir,
-        modalities=modalities,
+        modalities=tuple(modalities),
         input_kinds=tuple(kind for kind in INPUT_KINDS if ENCODER_FOR[kind] in modalities),
-        dimension=model.config.out_embed_dim,
+        dimension=dimension,
         precision=settings.precision,
         device=settings.device,
     )
-    return encoder, info
 
 
 class Runtime:
@@ -79,6 +91,7 @@ class Runtime:
         self.info: ModelInfo | None = None
         self.batcher: DynamicBatcher | None = None
         self.embedder: EmbeddingService | None = None
+        self.encoder_process: EncoderProcess | None = None
         self.load_error: str | None = None
         self._loader = threading.Thread(target=self._load, name="bindspace-model-loader", daemon=True)
 
@@ -100,11 +113,16 @@ class Runtime:
 
     def _load(self) -> None:
         try:
-            encoder, info = load_encoder(self.settings, self.model_dir)
+            if self.settings.inference_process:
+                self.encoder_process, info = start_encoder_process(self.settings, self.model_dir)
+                run_batch = self.encoder_process.encode
+            else:
+                encoder, info = load_encoder(self.settings, self.model_dir)
+                run_batch = encoder.encode
             # The tokenizer loads its vocabulary on first use (seconds): do it before reporting ready.
             self.preprocessors["text"]("warm-up")
             batcher = DynamicBatcher(
-                encoder.encode,
+                run_batch,
                 batch_sizes={m: self.settings.batch_size(m) for m in info.modalities},
                 max_wait_s={m: self.settings.batch_wait_s(m) for m in info.modalities},
                 queue_size=self.settings.queue_size,
@@ -143,6 +161,8 @@ class Runtime:
             self._loader.join()
         if self.batcher is not None:
             self.batcher.stop()
+        if self.encoder_process is not None:
+            self.encoder_process.close()
         if self.executor is not None:
             self.executor.shutdown(wait=True, cancel_futures=True)
         if self.database is not None:

@@ -57,6 +57,10 @@ class Settings(BaseSettings):
         "`none` keeps torch's own choice.",
     )
     preprocess_workers: int = Field(4, ge=1, description="Threads decoding and preprocessing inputs.")
+    inference_process: bool = Field(
+        True, description="Run the model in a worker process of its own, so that it never waits for the GIL "
+        "held by request handling (false: in the server process; docs/performance.md has the figures)."
+    )
 
     # The index.
     data_dir: Path = Field(Path("data"), description="Directory of the vector index (one process at a time).")
