@@ -100,3 +100,13 @@ def test_pickles_after_use_for_worker_processes(preprocess):
     preprocess("warm the tokenizer")
     copy = pickle.loads(pickle.dumps(preprocess))
     assert torch.equal(copy("A  Plain caption"), preprocess("a plain caption"))
+
+
+def test_word_cache_stays_exact_when_full(monkeypatch):
+    monkeypatch.setattr("models.preprocess.text.WORD_CACHE_SIZE", 8)
+    preprocess = TextPreprocessor()
+    rng = random.Random(1)
+    words = ["dog", "barking", "rain", "roof", "thermal", "camera", "Night", "walk", "run!", "it's", "x9"]
+    texts = [" ".join(rng.choice(words) for _ in range(rng.randint(1, 12))) for _ in range(200)]
+    assert torch.equal(preprocess.batch(texts), open_clip.tokenize(texts))
+    assert 0 < len(preprocess._word_ids) <= 8
