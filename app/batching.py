@@ -1,11 +1,13 @@
 """Dynamic batching: concurrent requests' preprocessed tensors merged into model batches per encoder modality.
 
-Requests put tensors on a bounded queue per encoder modality and get one future for all of them. A single
+Requests put tensors on a bounded queue per encoder modality and get one future for all of them. An
 inference thread takes a batch from the queue whose oldest item has waited longest and runs the model on
-it off the event loop, then resolves the futures. A queue is due once it holds `batch_size` items, once its
-oldest item has waited `max_wait` seconds, or as soon as no more items are on their way: requests announce
-their items (`expect`) before preprocessing them, so a lone request never waits for company that is not
-coming, while items that are being preprocessed are worth waiting for. Under load, batches also fill
+it off the event loop, then resolves the futures. With a model in a worker process, two inference threads
+keep it busy: one sends its batch while the other takes the vectors of the last one. A queue is due once
+it holds `batch_size` items, once its oldest item has waited `max_wait` seconds, or as soon as no more
+items are on their way: requests announce their items (`expect`) before preprocessing them, so a lone
+request never waits for company that is not coming, while items that are being preprocessed are worth
+waiting for. Under load, batches also fill
 while the model is busy. A full queue refuses new work at once (`QueueFullError`, HTTP 429).
 """
 
@@ -44,6 +46,7 @@ class _Request:
     """The items of one `submit` call: one future, resolved with all their vectors once the last is done."""
 
     def __init__(self, count: int) -> None:
+        self.lock = threading.Lock()  # its items may finish in different inference threads
         self.future: Future = Future()
         self.vectors: list[np.ndarray | None] = [None] * count
         self.remaining = count
@@ -51,20 +54,23 @@ class _Request:
 
     def start(self) -> bool:
         """Whether the request still wants its items run (False once cancelled, failed or finished)."""
-        if not self.started:
-            self.started = True
-            return self.future.set_running_or_notify_cancel()
-        return not self.future.done()
+        with self.lock:
+            if not self.started:
+                self.started = True
+                return self.future.set_running_or_notify_cancel()
+            return not self.future.done()
 
     def fail(self, exc: BaseException) -> None:
-        if not self.future.done():
-            self.future.set_exception(exc)
+        with self.lock:
+            if not self.future.done():
+                self.future.set_exception(exc)
 
     def finish(self, index: int, vector: np.ndarray) -> None:
-        self.vectors[index] = vector
-        self.remaining -= 1
-        if self.remaining == 0 and not self.future.done():
-            self.future.set_result(np.stack(self.vectors).astype(np.float32, copy=False))
+        with self.lock:
+            self.vectors[index] = vector
+            self.remaining -= 1
+            if self.remaining == 0 and not self.future.done():
+                self.future.set_result(np.stack(self.vectors).astype(np.float32, copy=False))
 
 
 @dataclass
@@ -76,7 +82,11 @@ class _Pending:
 
 
 class DynamicBatcher:
-    """Per-modality queues served by one inference thread; `submit` returns a future of the (n, d) vectors."""
+    """Per-modality queues served by `inference_threads` threads; `submit` returns a future of the (n, d) vectors.
+
+    More than one thread pays only where `run_batch` can take a batch while another is running (a model
+    in a worker process, `EncoderProcess`); an in-process model is best served by one.
+    """
 
     def __init__(
         self,
@@ -86,7 +96,10 @@ class DynamicBatcher:
         max_wait_s: Mapping[str, float],
         queue_size: int,
         metrics: Metrics | None = None,
+        inference_threads: int = 1,
     ) -> None:
+        if inference_threads < 1:
+            raise ValueError("inference_threads must be at least 1")
         self._run_batch = run_batch
         self._batch_sizes = dict(batch_sizes)
         self._max_wait_s = dict(max_wait_s)
@@ -96,19 +109,24 @@ class DynamicBatcher:
         self._expected: dict[str, int] = {m: 0 for m in self._batch_sizes}
         self._cond = threading.Condition()
         self._stopping = False
-        self._thread = threading.Thread(target=self._serve, name="bindspace-inference", daemon=True)
+        self._threads = [
+            threading.Thread(target=self._serve, name=f"bindspace-inference-{number}", daemon=True)
+            for number in range(inference_threads)
+        ]
 
     def start(self) -> None:
-        """Start the inference thread."""
-        self._thread.start()
+        """Start the inference threads."""
+        for thread in self._threads:
+            thread.start()
 
     def stop(self) -> None:
-        """Stop the inference thread; items still waiting fail with RuntimeError."""
+        """Stop the inference threads; items still waiting fail with RuntimeError."""
         with self._cond:
             self._stopping = True
             self._cond.notify_all()
-        if self._thread.is_alive():
-            self._thread.join()
+        for thread in self._threads:
+            if thread.is_alive():
+                thread.join()
         for modality, queue in self._queues.items():
             while queue:
                 pending = queue.popleft()

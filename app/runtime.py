@@ -127,6 +127,7 @@ class Runtime:
                 max_wait_s={m: self.settings.batch_wait_s(m) for m in info.modalities},
                 queue_size=self.settings.queue_size,
                 metrics=self.metrics,
+                inference_threads=2 if self.settings.inference_process else 1,
             )
             batcher.start()
         except Exception as exc:  # noqa: BLE001 - reported by /readyz and the log instead of crashing the server

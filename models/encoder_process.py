@@ -9,8 +9,8 @@ so only the batch transfer costs the caller anything. Batches are sent as NumPy 
 pixels) and come back as float32 vectors.
 
 The worker exits when the pipe closes (`close`, or the parent ending in any way). When the worker
-dies while encoding, that batch fails with `EncoderProcessError` and the next call starts a new
-worker.
+dies while encoding, the batches sent to it fail with `EncoderProcessError` and the next call starts
+a new worker.
 """
 
 from __future__ import annotations
@@ -23,6 +23,9 @@ import socket
 import subprocess
 import sys
 import threading
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -43,6 +46,10 @@ class EncoderProcess:
     `device`, `precision` and `threads` are as for `Encoder` (`threads`: the worker's torch intra-op
     threads; None leaves torch's default). Construction returns once the worker has loaded the model;
     a loading error is raised here as the worker raised it.
+
+    Calls from several threads are pipelined: each sends its batch as soon as it has one, and the
+    worker, which answers in order, finds the next batch waiting when it finishes one instead of idling
+    while the caller takes its vectors and prepares another.
     """
 
     def __init__(
@@ -55,35 +62,40 @@ class EncoderProcess:
     ) -> None:
         self._options = (str(model_dir), str(device), precision, threads)
         self._lock = threading.Lock()
-        self._connection: Connection | None = None
-        self._process: subprocess.Popen | None = None
+        self._worker: _Worker | None = None
         self.modalities: tuple[str, ...] = ()
         self.dimension = 0
         self.precisions: dict[str, str] = {}
         with self._lock:
-            self._start()
+            self._worker = self._start()
 
     @property
     def pid(self) -> int | None:
         """The worker's process id (None while no worker runs)."""
-        return None if self._process is None else self._process.pid
+        worker = self._worker
+        return None if worker is None else worker.process.pid
 
     def encode(self, modality: str, batch: torch.Tensor) -> torch.Tensor:
         """Raw (scaled) float32 embeddings `(B, dimension)` of `batch`, as `Encoder.encode` returns them."""
         array = batch.detach().cpu().contiguous().numpy()
+        answer: Future = Future()
         with self._lock:
-            if self._connection is None:
-                self._start()
-            assert self._connection is not None
+            if self._worker is None:
+                self._worker = self._start()
+            worker = self._worker
+            with worker.lock:
+                worker.waiting.append(answer)
             try:
-                self._connection.send((modality, array))
-                status, value = self._connection.recv()
-            except (EOFError, OSError) as exc:
-                code = self._discard_worker()
-                raise EncoderProcessError(
-                    f"the encoder process stopped (exit code {code}) while encoding a {modality} batch of "
-                    f"{len(array)}; a new one starts with the next batch"
-                ) from exc
+                worker.connection.send((modality, array))
+            except OSError:
+                pass  # the reader thread sees the pipe close and fails `answer`
+        try:
+            status, value = answer.result()
+        except _WorkerStopped as stopped:
+            raise EncoderProcessError(
+                f"the encoder process stopped (exit code {stopped.code}) while encoding a {modality} batch of "
+                f"{len(array)}; a new one starts with the next batch"
+            ) from None
         if status == "error":
             raise value
         return torch.from_numpy(value)
@@ -91,9 +103,11 @@ class EncoderProcess:
     def close(self) -> None:
         """Stop the worker: it exits once its pipe closes; it is terminated if it has not within 10 s."""
         with self._lock:
-            self._discard_worker()
+            worker, self._worker = self._worker, None
+        if worker is not None:
+            worker.stop()
 
-    def _start(self) -> None:
+    def _start(self) -> _Worker:
         # A plain subprocess rather than multiprocessing's spawn: spawn re-imports the caller's main
         # module, which fails for scripts without an `if __name__ == "__main__"` guard.
         ours, theirs = socket.socketpair()
@@ -119,15 +133,56 @@ class EncoderProcess:
             _wait(process)
             raise message[1]
         _, self.modalities, self.dimension, self.precisions = message
-        self._connection, self._process = connection, process
+        return _Worker(connection, process, on_stop=self._forget)
 
-    def _discard_worker(self) -> int | None:
-        """Close the pipe and wait for the worker to end; its exit code."""
-        connection, process = self._connection, self._process
-        self._connection = self._process = None
-        if connection is not None:
-            connection.close()
-        return None if process is None else _wait(process)
+    def _forget(self, worker: _Worker) -> None:
+        """Drop a worker that stopped, so that the next call starts another."""
+        with self._lock:
+            if self._worker is worker:
+                self._worker = None
+
+
+class _WorkerStopped(Exception):
+    def __init__(self, code: int | None) -> None:
+        self.code = code
+
+
+class _Worker:
+    """One worker process, its pipe, and the thread that hands its answers to the callers, in order."""
+
+    def __init__(self, connection: Connection, process: subprocess.Popen,
+                 on_stop: Callable[[_Worker], None]) -> None:
+        self.connection = connection
+        self.process = process
+        self.lock = threading.Lock()
+        self.waiting: deque[Future] = deque()
+        self._on_stop = on_stop
+        self._reader = threading.Thread(target=self._read, name="bindspace-encoder-reader", daemon=True)
+        self._reader.start()
+
+    def stop(self) -> None:
+        """End the pipe, wait for the process to end and fail the calls still waiting."""
+        # A shutdown, not a close: closing the descriptor would not wake the reader blocked on it.
+        with socket.socket(fileno=os.dup(self.connection.fileno())) as pipe:
+            pipe.shutdown(socket.SHUT_RDWR)
+        self._reader.join()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                message = self.connection.recv()
+            except (EOFError, OSError):
+                break
+            with self.lock:
+                answer = self.waiting.popleft()
+            answer.set_result(message)
+        self._on_stop(self)
+        self.connection.close()
+        code = _wait(self.process)
+        with self.lock:
+            waiting, self.waiting = self.waiting, deque()
+        for answer in waiting:
+            answer.set_exception(_WorkerStopped(code))
 
 
 def _wait(process: subprocess.Popen) -> int:

@@ -41,10 +41,11 @@ class RecordingModel:
 
 
 @contextmanager
-def running_batcher(model, *, size=4, wait=0.05, queue=16, metrics=None) -> Iterator[DynamicBatcher]:
+def running_batcher(model, *, size=4, wait=0.05, queue=16, metrics=None, threads=1) -> Iterator[DynamicBatcher]:
     """A started batcher for text and vision, stopped when the block ends."""
     batcher = DynamicBatcher(model, batch_sizes={"text": size, "vision": size},
-                             max_wait_s={"text": wait, "vision": wait}, queue_size=queue, metrics=metrics)
+                             max_wait_s={"text": wait, "vision": wait}, queue_size=queue, metrics=metrics,
+                             inference_threads=threads)
     batcher.start()
     try:
         yield batcher
@@ -93,6 +94,29 @@ def test_a_full_queue_refuses_the_whole_request() -> None:
             assert (first.result(10)[:, 0] == 1.0).all() and (queued.result(10)[:, 0] == 1.0).all()
         finally:
             model.release.set()  # lets the blocked batch finish, so the batcher can stop
+
+
+def test_two_inference_threads_run_batches_side_by_side_and_answer_in_order() -> None:
+    both_running = threading.Barrier(2, timeout=10)
+
+    def model(modality: str, batch: torch.Tensor) -> torch.Tensor:
+        both_running.wait()  # only returns once two batches are in the model at the same time
+        return RecordingModel()(modality, batch)
+
+    with running_batcher(model, size=4, wait=0.5, queue=64, threads=2) as batcher:
+        future = batcher.submit("text", [torch.ones(2) * i for i in range(8)])  # two batches of one request
+        values = future.result(10)[:, 0].tolist()
+    assert values == [2.0 * i for i in range(8)]
+
+
+def test_one_request_split_over_many_threads_gets_all_its_vectors() -> None:
+    model = RecordingModel(delay=0.001)
+    with running_batcher(model, size=2, wait=0.0, queue=512, threads=4) as batcher:
+        with ThreadPoolExecutor(8) as pool:
+            futures = [pool.submit(batcher.submit, "text", [torch.full((1,), float(r * 100 + i)) for i in range(30)])
+                       for r in range(8)]
+            results = [f.result(10).result(10)[:, 0].tolist() for f in futures]
+    assert results == [[float(r * 100 + i) for i in range(30)] for r in range(8)]
 
 
 def test_images_and_videos_in_one_queue_run_as_separate_batches() -> None:

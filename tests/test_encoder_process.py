@@ -2,6 +2,8 @@
 
 import os
 import signal
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import torch
@@ -58,6 +60,32 @@ def test_a_killed_worker_fails_its_batch_then_restarts():
         again = process.encode("text", _inputs()["text"])
         assert process.pid != first
         torch.testing.assert_close(again, expected)
+    finally:
+        process.close()
+
+
+def test_calls_from_several_threads_are_pipelined_and_each_gets_its_own_vectors(worker):
+    batches = [torch.randint(1, 49407, (n, 77), generator=torch.Generator().manual_seed(n)) for n in range(1, 13)]
+    expected = [worker.encode("text", batch) for batch in batches]
+    with ThreadPoolExecutor(4) as pool:
+        for _ in range(3):
+            got = list(pool.map(lambda batch: worker.encode("text", batch), batches))
+            for a, b in zip(got, expected, strict=True):
+                torch.testing.assert_close(a, b)
+
+
+def test_a_killed_worker_fails_every_call_waiting_on_it():
+    process = EncoderProcess(tiny_model_dir(), threads=1)
+    try:
+        big = torch.randn(64, 3, 224, 224)  # about 0.3 s each: the last calls still wait when the worker dies
+        with ThreadPoolExecutor(4) as pool:
+            calls = [pool.submit(process.encode, "vision", big) for _ in range(4)]
+            time.sleep(0.5)
+            os.kill(process.pid, signal.SIGKILL)
+            outcomes = [call.exception(30) for call in calls]  # none hangs
+        failed = [outcome for outcome in outcomes if outcome is not None]
+        assert len(failed) >= 2 and all(isinstance(outcome, EncoderProcessError) for outcome in failed), outcomes
+        assert process.encode("text", _inputs()["text"]).shape == (3, 48)
     finally:
         process.close()
 
