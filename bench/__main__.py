@@ -14,6 +14,7 @@ duration and the load average around it, and BENCHMARKS.md shows them.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import shlex
@@ -132,6 +133,10 @@ def main(argv: list[str] | None = None) -> int:
     from bench import report
 
     args = parse_args(argv)
+    if importlib.util.find_spec("matplotlib") is None:
+        # Checked first: the report draws its plots after the benchmarks, which can take an hour.
+        print("bench: BENCHMARKS.md's plots need matplotlib: pip install -e '.[bench]'", file=sys.stderr)
+        return 2
     shown = sys.argv[1:] if argv is None else argv
     RESULTS.mkdir(parents=True, exist_ok=True)
     log_path = RESULTS / "commands.json"
