@@ -7,8 +7,8 @@ keep it busy: one sends its batch while the other takes the vectors of the last 
 it holds `batch_size` items, once its oldest item has waited `max_wait` seconds, or as soon as no more
 items are on their way: requests announce their items (`expect`) before preprocessing them, so a lone
 request never waits for company that is not coming, while items that are being preprocessed are worth
-waiting for. Under load, batches also fill
-while the model is busy. A full queue refuses new work at once (`QueueFullError`, HTTP 429).
+waiting for. Under load, batches also fill while the model is busy. A full queue refuses new work at
+once (`QueueFullError`, HTTP 429).
 """
 
 from __future__ import annotations
