@@ -86,7 +86,7 @@ def text_paired_runs(work_dir: Path, test_dir: Path, cache_dir: Path, kinds) -> 
         model, summaries = run_stages(model, [stage], train_records, val_records, build_preprocessors(), options)
         report = evaluate(model, test_dir, ["image", "text", kind], cache_dir)
         results[kind] = {"stage": summaries[-1], "zero_shot": report["zero_shot"][kind],
-                         "to_image": report["retrieval"][f"{kind}->image"]}
+                         "class_means": report["class_means"][kind], "to_image": report["retrieval"][f"{kind}->image"]}
     return results
 
 
@@ -117,6 +117,19 @@ def markdown(result: dict) -> str:
         lines.append(f"| {kind} | {e:.3f} | {p:.3f} | {e / p if p else float('nan'):.2f} | {r:.3f} |")
     lines += ["", f"Image-to-text zero-shot top-1: **{emergent['image']['top1']:.3f}** "
               f"(top-5 {emergent['image']['top5']:.3f}).", ""]
+    means = result["emergent"]["class_means"]
+    lines += [
+        "### What the anchor can carry", "",
+        "Class means top-1: the share of the classes whose mean test embedding is nearest its own prompts "
+        "(`models.training.metrics.class_mean_accuracy`). An encoder bound to images can at best put each item "
+        "on its class's mean image; a text-paired one, on its class's mean caption. So for encoders that "
+        f"recognised their input perfectly, emergent / text-paired would be image / captions = "
+        f"{means['image']:.3f} / {means['text']:.3f} = **{means['image'] / means['text']:.2f}**.", "",
+        "| kind | class means, emergent | class means, text-paired |", "| --- | ---: | ---: |",
+        f"| anchor: image / captions | {means['image']:.3f} | {means['text']:.3f} |",
+    ]
+    lines += [f"| {kind} | {means[kind]:.3f} | {paired[kind]['class_means']:.3f} |" for kind in BOUND_KINDS]
+    lines.append("")
     lines.append(report_markdown(result["emergent"], title="Full evaluation of the default model"))
     return "\n".join(lines)
 
@@ -126,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work-dir", type=Path, default=ROOT / "runs" / "bench")
     parser.add_argument("--model", type=Path, help="evaluate this model instead of training one (needs --work-dir "
                         "of the run that produced it, for the anchor and corpus)")
-    parser.add_argument("--test-per-concept", type=int, default=20)
+    parser.add_argument("--test-per-concept", type=int, default=50)
     parser.add_argument("--skip-text-paired", action="store_true")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     args = parser.parse_args(argv)

@@ -59,11 +59,13 @@ def test_report_covers_every_kind_and_ordered_pair(tmp_path):
     assert report["items"] == 6 and report["classes"] == 2
     assert set(report["zero_shot"]) == {"imu"} and set(report["zero_shot"]["imu"]) == {"top1", "top5"}
     assert report["zero_shot"]["imu"]["top5"] == 1.0
+    assert set(report["class_means"]) == {"imu", "text"}
+    assert all(value in (0.0, 0.5, 1.0) for value in report["class_means"].values())
     assert set(report["retrieval"]) == {"imu->text", "text->imu"}
     assert all(0.0 <= v <= 1.0 for scores in report["retrieval"].values() for v in scores.values())
     assert report["retrieval"]["imu->text"]["R@10"] == 1.0
     markdown = report_markdown(report)
-    assert "| imu |" in markdown and "| imu->text |" in markdown
+    assert "| imu |" in markdown and "| imu->text |" in markdown and "| text |" in markdown
 
     with pytest.raises(ValueError, match="without prompts"):
         evaluate_model(model, records, build_preprocessors(), kinds=["imu"], class_prompts={"up": ["going up"]})

@@ -3,7 +3,12 @@ import math
 import pytest
 import torch
 
-from models.training.metrics import ensemble_class_embeddings, retrieval_recall, zero_shot_accuracy
+from models.training.metrics import (
+    class_mean_accuracy,
+    ensemble_class_embeddings,
+    retrieval_recall,
+    zero_shot_accuracy,
+)
 
 
 def test_zero_shot_accuracy_on_hand_made_embeddings():
@@ -21,6 +26,23 @@ def test_zero_shot_uses_cosine_not_dot_product():
     classes = torch.tensor([[10.0, 0.0], [0.0, 1.0]])
     items = torch.tensor([[0.1, 1.0]])
     assert zero_shot_accuracy(items, classes, torch.tensor([1]), ks=(1,))["top1"] == 1.0
+
+
+def test_class_means_average_away_what_items_do_not_share():
+    classes = torch.eye(3)
+    # every item of class 0 is nearer another class, but their mean points at class 0
+    items = torch.tensor([[0.6, 0.8, 0.0],
+                          [0.6, 0.0, 0.8],
+                          [0.0, 1.0, 0.0],    # class 1, right
+                          [0.0, 0.9, 0.1]])   # class 2, wrong, and so is its mean
+    labels = torch.tensor([0, 0, 1, 2])
+    assert zero_shot_accuracy(items, classes, labels, ks=(1,))["top1"] == 0.25
+    assert class_mean_accuracy(items, classes, labels) == pytest.approx(2 / 3)
+    # unit vectors are averaged: a long vector does not outvote the others
+    assert class_mean_accuracy(torch.tensor([[100.0, 1.0, 0.0], [0.0, 1.0, 0.0], [0.0, 1.0, 0.0]]),
+                               classes, torch.tensor([1, 1, 1])) == 1.0
+    with pytest.raises(ValueError, match="labels"):
+        class_mean_accuracy(items, classes, labels[:2])
 
 
 def test_retrieval_recall_on_hand_made_embeddings():

@@ -1,7 +1,8 @@
 """Evaluating a model on a labelled paired manifest: zero-shot classification and cross-modal retrieval.
 
 Zero-shot: every item of a non-text kind is classified as the class whose prompt-ensembled text
-embedding is nearest (top-1 and top-5). Retrieval: for every ordered pair of kinds (X, Y) present,
+embedding is nearest (top-1 and top-5). Class means: the same for each class's mean embedding, for
+every kind, captions included (`metrics.class_mean_accuracy`). Retrieval: for every ordered pair of kinds (X, Y) present,
 item i's X embedding queries all items' Y embeddings, and R@k counts item i's Y among the top k.
 """
 
@@ -18,7 +19,12 @@ from models.training.cache import TensorCache
 from models.training.data import PairDataset
 from models.training.embedding import embed_dataset
 from models.training.manifest import TEXT_KIND, ManifestRecord
-from models.training.metrics import ensemble_class_embeddings, retrieval_recall, zero_shot_accuracy
+from models.training.metrics import (
+    class_mean_accuracy,
+    ensemble_class_embeddings,
+    retrieval_recall,
+    zero_shot_accuracy,
+)
 
 RETRIEVAL_KS = (1, 5, 10)
 ZERO_SHOT_KS = (1, 5)
@@ -126,6 +132,7 @@ def evaluate_model(
         for kind in kinds:
             if kind != TEXT_KIND:
                 report["zero_shot"][kind] = zero_shot_accuracy(embeddings[kind], classes, labels, ks=ZERO_SHOT_KS)
+        report["class_means"] = {kind: class_mean_accuracy(embeddings[kind], classes, labels) for kind in kinds}
     for query in kinds:
         for target in kinds:
             if query != target:
@@ -135,13 +142,17 @@ def evaluate_model(
 
 
 def report_markdown(report: Mapping, title: str = "Evaluation") -> str:
-    """The report as Markdown tables (zero-shot accuracy, then retrieval recall)."""
+    """The report as Markdown tables (zero-shot accuracy, class means, then retrieval recall)."""
     lines = [f"## {title}", "", f"{report['items']} items"
              + (f", {report['classes']} classes" if "classes" in report else "") + ".", ""]
     if report["zero_shot"]:
         lines += ["| kind | zero-shot top-1 | top-5 |", "| --- | ---: | ---: |"]
         for kind, scores in report["zero_shot"].items():
             lines.append(f"| {kind} | {scores['top1']:.3f} | {scores['top5']:.3f} |")
+        lines.append("")
+    if report.get("class_means"):
+        lines += ["| kind | class means top-1 |", "| --- | ---: |"]
+        lines += [f"| {kind} | {value:.3f} |" for kind, value in report["class_means"].items()]
         lines.append("")
     if report["retrieval"]:
         ks = list(next(iter(report["retrieval"].values())))

@@ -43,6 +43,27 @@ def zero_shot_accuracy(
     return {f"top{k}": float((rank < k).float().mean()) for k in ks}
 
 
+def class_mean_accuracy(embeddings: torch.Tensor, class_embeddings: torch.Tensor, labels: torch.Tensor) -> float:
+    """Zero-shot top-1 of the class means: each class present in `labels` is represented by the mean of
+    its items' unit embeddings, and counts as right when its own `(C, D)` class embedding is the nearest
+    by cosine. Returns the fraction of those classes that are right.
+
+    Averaging removes what varies from item to item (pose, scene, noise), so this says how well a kind's
+    embeddings point towards the class prompts at all. For an anchor's images it is the zero-shot accuracy
+    of an encoder, bound to those images, that placed every item exactly on its class's mean image.
+    """
+    if embeddings.ndim != 2 or class_embeddings.ndim != 2 or embeddings.shape[1] != class_embeddings.shape[1]:
+        raise ValueError(
+            f"expected (N, D) and (C, D) embeddings, got {tuple(embeddings.shape)} and {tuple(class_embeddings.shape)}"
+        )
+    if labels.shape != (embeddings.shape[0],):
+        raise ValueError(f"expected {embeddings.shape[0]} labels, got shape {tuple(labels.shape)}")
+    present = labels.long().unique()
+    units = F.normalize(embeddings.float(), dim=-1)
+    means = torch.stack([units[labels == c].mean(dim=0) for c in present])
+    return zero_shot_accuracy(means, class_embeddings, present, ks=(1,))["top1"]
+
+
 def retrieval_recall(
     queries: torch.Tensor, gallery: torch.Tensor, ks: Sequence[int] = (1, 5, 10)
 ) -> dict[str, float]:
