@@ -121,9 +121,9 @@ def markdown(result: dict) -> str:
     lines += [
         "### What the anchor can carry", "",
         "Class means top-1: the share of the classes whose mean test embedding is nearest its own prompts "
-        "(`models.training.metrics.class_mean_accuracy`). An encoder bound to images can at best put each item "
-        "on its class's mean image; a text-paired one, on its class's mean caption. So for encoders that "
-        f"recognised their input perfectly, emergent / text-paired would be image / captions = "
+        "(`models.training.metrics.class_mean_accuracy`). An encoder bound to images that recognised every input "
+        "perfectly would put each item on its class's mean image; a text-paired one, on its class's mean caption. "
+        "For such encoders, emergent / text-paired would be image / captions = "
         f"{means['image']:.3f} / {means['text']:.3f} = **{means['image'] / means['text']:.2f}**.", "",
         "| kind | class means, emergent | class means, text-paired |", "| --- | ---: | ---: |",
         f"| anchor: image / captions | {means['image']:.3f} | {means['text']:.3f} |",

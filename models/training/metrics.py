@@ -25,6 +25,15 @@ def _true_rank(scores: torch.Tensor, true_index: torch.Tensor) -> torch.Tensor:
     return (scores >= true_scores).sum(dim=1) - 1
 
 
+def _check_labelled(embeddings: torch.Tensor, class_embeddings: torch.Tensor, labels: torch.Tensor) -> None:
+    if embeddings.ndim != 2 or class_embeddings.ndim != 2 or embeddings.shape[1] != class_embeddings.shape[1]:
+        raise ValueError(
+            f"expected (N, D) and (C, D) embeddings, got {tuple(embeddings.shape)} and {tuple(class_embeddings.shape)}"
+        )
+    if labels.shape != (embeddings.shape[0],):
+        raise ValueError(f"expected {embeddings.shape[0]} labels, got shape {tuple(labels.shape)}")
+
+
 def zero_shot_accuracy(
     embeddings: torch.Tensor, class_embeddings: torch.Tensor, labels: torch.Tensor, ks: Sequence[int] = (1, 5)
 ) -> dict[str, float]:
@@ -32,12 +41,7 @@ def zero_shot_accuracy(
 
     Returns `{"top1": .., "top5": ..}` for the requested k (k larger than C is reported as 1.0).
     """
-    if embeddings.ndim != 2 or class_embeddings.ndim != 2 or embeddings.shape[1] != class_embeddings.shape[1]:
-        raise ValueError(
-            f"expected (N, D) and (C, D) embeddings, got {tuple(embeddings.shape)} and {tuple(class_embeddings.shape)}"
-        )
-    if labels.shape != (embeddings.shape[0],):
-        raise ValueError(f"expected {embeddings.shape[0]} labels, got shape {tuple(labels.shape)}")
+    _check_labelled(embeddings, class_embeddings, labels)
     scores = F.normalize(embeddings.float(), dim=-1) @ F.normalize(class_embeddings.float(), dim=-1).T
     rank = _true_rank(scores, labels.long())
     return {f"top{k}": float((rank < k).float().mean()) for k in ks}
@@ -52,12 +56,7 @@ def class_mean_accuracy(embeddings: torch.Tensor, class_embeddings: torch.Tensor
     embeddings point towards the class prompts at all. For an anchor's images it is the zero-shot accuracy
     of an encoder, bound to those images, that placed every item exactly on its class's mean image.
     """
-    if embeddings.ndim != 2 or class_embeddings.ndim != 2 or embeddings.shape[1] != class_embeddings.shape[1]:
-        raise ValueError(
-            f"expected (N, D) and (C, D) embeddings, got {tuple(embeddings.shape)} and {tuple(class_embeddings.shape)}"
-        )
-    if labels.shape != (embeddings.shape[0],):
-        raise ValueError(f"expected {embeddings.shape[0]} labels, got shape {tuple(labels.shape)}")
+    _check_labelled(embeddings, class_embeddings, labels)
     present = labels.long().unique()
     units = F.normalize(embeddings.float(), dim=-1)
     means = torch.stack([units[labels == c].mean(dim=0) for c in present])
