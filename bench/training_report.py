@@ -45,7 +45,8 @@ def timed_train_default(work_dir: Path, out_dir: Path) -> dict:
     command = [sys.executable, "-m", "app.cli", "train-default", "--work-dir", str(work_dir), "--out", str(out_dir),
                "--quiet"]
     subprocess.run(command, cwd=ROOT, check=True, env={**os.environ, "HF_HUB_OFFLINE": "1"})
-    return {"command": " ".join(["bindspace"] + command[3:]), "wall_s": time.perf_counter() - started,
+    shown = [os.path.relpath(part, ROOT) if Path(part).is_absolute() else part for part in command[3:]]
+    return {"command": " ".join(["bindspace"] + shown), "wall_s": time.perf_counter() - started,
             "loadavg_before": load_before, "loadavg_after": os.getloadavg()}
 
 
