@@ -2,8 +2,9 @@
 
 Zero-shot: every item of a non-text kind is classified as the class whose prompt-ensembled text
 embedding is nearest (top-1 and top-5). Class means: the same for each class's mean embedding, for
-every kind, captions included (`metrics.class_mean_accuracy`). Retrieval: for every ordered pair of kinds (X, Y) present,
-item i's X embedding queries all items' Y embeddings, and R@k counts item i's Y among the top k.
+every kind, captions included (`metrics.class_mean_accuracy`). Retrieval: for every ordered pair of
+kinds (X, Y) present, item i's X embedding queries all items' Y embeddings, and R@k counts item i's Y
+among the top k.
 """
 
 import json
