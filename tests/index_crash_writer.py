@@ -31,6 +31,10 @@ EXHAUSTIVE = {"flat": {}, "hnsw": {"efSearch": 512}, "ivf": {"nprobe": 8}, "ivfp
 # How many hits must include an item's own id when searching with its vector: product quantization
 # is lossy, so under PQ a neighbour's code can score above the item's own.
 SELF_RANK = {"flat": 1, "hnsw": 1, "ivf": 1, "ivfpq": 10}
+# Share of items a search may miss however wide it is: an HNSW graph can leave a node that no other
+# node links to (seen after a crash test's recovery: the item's id, vector and membership were right,
+# and efSearch=4096 over 281 nodes still never reached it). Every other index must find them all.
+UNREACHABLE_SHARE = {"hnsw": 0.01}
 MAINTENANCE = MaintenanceConfig(snapshot_every=40, rebuild_deleted_fraction=0.1, background=True)
 
 

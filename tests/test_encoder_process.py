@@ -2,8 +2,7 @@
 
 import os
 import signal
-import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
 import pytest
 import torch
@@ -77,10 +76,11 @@ def test_calls_from_several_threads_are_pipelined_and_each_gets_its_own_vectors(
 def test_a_killed_worker_fails_every_call_waiting_on_it():
     process = EncoderProcess(tiny_model_dir(), threads=1)
     try:
-        big = torch.randn(64, 3, 224, 224)  # about 0.3 s each: the last calls still wait when the worker dies
-        with ThreadPoolExecutor(4) as pool:
-            calls = [pool.submit(process.encode, "vision", big) for _ in range(4)]
-            time.sleep(0.5)
+        big = torch.randn(64, 3, 224, 224)
+        with ThreadPoolExecutor(6) as pool:
+            calls = [pool.submit(process.encode, "vision", big) for _ in range(6)]
+            # the worker answers in order: once the first answer is in, the later calls are still waiting
+            wait(calls, return_when=FIRST_COMPLETED)
             os.kill(process.pid, signal.SIGKILL)
             outcomes = [call.exception(30) for call in calls]  # none hangs
         failed = [outcome for outcome in outcomes if outcome is not None]

@@ -99,7 +99,9 @@ def check(data_dir: Path, before: State, after: State) -> None:
                 k = writer.SELF_RANK[name]
                 hits = collection.search(vectors, k, params=writer.EXHAUSTIVE[name])
                 lost = [item_id for item_id, row in zip(live, hits) if item_id not in {hit.id for hit in row}]
-                assert not lost, f"{name}: items not among the {k} nearest neighbours of their own vector: {lost}"
+                allowed = int(writer.UNREACHABLE_SHARE.get(name, 0.0) * len(live))
+                assert len(lost) <= allowed, (
+                    f"{name}: items not among the {k} nearest neighbours of their own vector: {lost}")
 
 
 def crash_cycles(tmp_path: Path, kills: int) -> int:
