@@ -29,8 +29,10 @@ class RecordingModel:
         self.fail = fail
         self.release = threading.Event()
         self.release.set()
+        self.entered = threading.Event()
 
     def __call__(self, modality: str, batch: torch.Tensor) -> torch.Tensor:
+        self.entered.set()
         self.release.wait(10)
         self.batches.append((modality, tuple(batch.shape)))
         if self.fail:
@@ -84,7 +86,7 @@ def test_a_full_queue_refuses_the_whole_request() -> None:
     with running_batcher(model, size=2, wait=0.5, queue=3, metrics=metrics) as batcher:
         try:
             first = batcher.submit("text", [torch.ones(1)] * 2)  # a full batch: taken at once, then blocked in the model
-            time.sleep(0.1)
+            assert model.entered.wait(10)
             queued = batcher.submit("text", [torch.ones(1)] * 3)
             with pytest.raises(QueueFullError, match="text encoder queue is full"):
                 batcher.submit("text", [torch.ones(1)])
@@ -170,7 +172,7 @@ def test_a_cancelled_request_is_not_run() -> None:
     model.release.clear()
     with running_batcher(model, size=2, wait=0.0) as batcher:
         running = batcher.submit("text", [torch.ones(1)] * 2)  # taken at once, then blocked in the model
-        time.sleep(0.1)
+        assert model.entered.wait(10)
         cancelled = batcher.submit("text", [torch.ones(1) * 5] * 3)
         assert cancelled.cancel()
         kept = batcher.submit("text", [torch.ones(1) * 7])

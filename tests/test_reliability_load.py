@@ -1,8 +1,8 @@
 """A short bounded load test: 64 concurrent clients for 20 s of mixed embed, index and search traffic.
 
-The encoder queues are made small (16 items) so that the server has to push back: no 5xx, no transport
-error, 429 (with Retry-After) the only refusal, and the server's resident memory stable after the warm-up
-(under 10% growth). The long run is `python tests/reliability_load.py --seconds 180 --clients 64`,
+The encoder queues are made small (4 items, the largest request the mix sends) so that the server has to push back: no 5xx, no transport
+error, 429 (with Retry-After) the only refusal, and the resident memory of the server and its encoder
+worker stable after the warm-up (under 10% growth). The long run is `python tests/reliability_load.py --seconds 180 --clients 64`,
 which writes bench/results/load.md.
 """
 
@@ -15,9 +15,9 @@ from test_reliability_server import shared_tiny_model
 
 
 def test_short_load_run_is_clean_and_memory_stable(tmp_path) -> None:
-    report = run_load_test(tmp_path, seconds=20, clients=64, warmup=8, max_requests=20_000, seed=3, queue_size=16,
+    report = run_load_test(tmp_path, seconds=20, clients=64, warmup=8, max_requests=20_000, seed=3, queue_size=4,
                            model_dir=shared_tiny_model())
-    print(report.markdown("run_load_test(seconds=20, clients=64, warmup=8, queue_size=16)"))
+    print(report.markdown("run_load_test(seconds=20, clients=64, warmup=8, queue_size=4)"))
     problems = (report.transport_errors + report.unexpected)[:10]
     assert report.server_errors == 0, report.statuses
     assert not problems, problems

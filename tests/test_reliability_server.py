@@ -208,8 +208,15 @@ class ServerProcess:
         return psutil.Process(self.pid)
 
     def rss(self) -> int:
-        """Resident memory of the server process, bytes."""
-        return self.process().memory_info().rss
+        """Resident memory of the server process and its children (the encoder worker), bytes."""
+        server = self.process()
+        total = server.memory_info().rss
+        for child in server.children(recursive=True):
+            try:
+                total += child.memory_info().rss
+            except psutil.NoSuchProcess:  # a worker that ended between the listing and the reading
+                pass
+        return total
 
     def open_files(self) -> set[str]:
         """Regular files the server process holds open."""
