@@ -227,7 +227,9 @@ def test_a_full_queue_answers_429_with_retry_after() -> None:
         with ThreadPoolExecutor(1) as pool:
             with batcher.expect("text", 1):  # as if another request were being preprocessed
                 waiting = pool.submit(client.post, "/v1/embed", json={"modality": "text", "inputs": ["a", "b"]})
-                time.sleep(0.5)  # the two items wait for the announced one
+                deadline = time.monotonic() + 30
+                while batcher.depth("text") < 2 and time.monotonic() < deadline:  # they wait for the announced one
+                    time.sleep(0.01)
                 refused = client.post("/v1/embed", json={"modality": "text", "inputs": ["c"]})
             assert waiting.result(30).status_code == 200
     assert refused.status_code == 429
