@@ -211,7 +211,8 @@ class LoadReport:
             f"| 5xx | {self.server_errors} |",
             f"| transport errors | {len(self.transport_errors)} |",
             f"| other non-2xx than 429 | {len(self.unexpected)} |",
-            f"| server + worker RSS after {self.warmup_seconds:.0f} s warm-up | {self.rss_after_warmup / 2**20:.0f} MiB |",
+            f"| server + worker RSS after {self.warmup_seconds:.0f} s warm-up "
+            f"| {self.rss_after_warmup / 2**20:.0f} MiB |",
             f"| server + worker RSS at the end | {self.rss_at_end / 2**20:.0f} MiB ({100 * self.rss_growth:+.1f}%) |",
             f"| server + worker RSS peak | {max((r for _, r in self.rss), default=0) / 2**20:.0f} MiB |",
             f"| server + worker RSS over time (MiB) | {self.rss_series()} |",

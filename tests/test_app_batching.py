@@ -230,6 +230,7 @@ def test_a_full_queue_answers_429_with_retry_after() -> None:
                 deadline = time.monotonic() + 30
                 while batcher.depth("text") < 2 and time.monotonic() < deadline:  # they wait for the announced one
                     time.sleep(0.01)
+                assert batcher.depth("text") == 2
                 refused = client.post("/v1/embed", json={"modality": "text", "inputs": ["c"]})
             assert waiting.result(30).status_code == 200
     assert refused.status_code == 429

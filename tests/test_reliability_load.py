@@ -1,9 +1,9 @@
 """A short bounded load test: 64 concurrent clients for 20 s of mixed embed, index and search traffic.
 
-The encoder queues are made small (4 items, the largest request the mix sends) so that the server has to push back: no 5xx, no transport
-error, 429 (with Retry-After) the only refusal, and the resident memory of the server and its encoder
-worker stable after the warm-up (under 10% growth). The long run is `python tests/reliability_load.py --seconds 180 --clients 64`,
-which writes bench/results/load.md.
+The encoder queues are made small (4 items, the largest request the mix sends) so that the server has to
+push back: no 5xx, no transport error, 429 (with Retry-After) the only refusal, and the resident memory of
+the server and its encoder worker stable after the warm-up (under 10% growth). The long run is
+`python tests/reliability_load.py --seconds 180 --clients 64`, which writes bench/results/load.md.
 """
 
 import os
