@@ -10,8 +10,7 @@ text). Video is left out: one video costs as much as dozens of images on two cor
 
 Pass criteria: no 5xx, no transport error, no status other than 2xx and 429 (the only backpressure),
 and the resident memory of the server and its encoder worker at the end within 10% of what it was at the
-end of the warm-up.
-Latency percentiles and the machine's load average are reported.
+end of the warm-up. Latency percentiles and the machine's load average are reported.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ import httpx
 import numpy as np
 import pytest
 import torch
-from test_app_server import live_server
+from test_app_server import live_server, wait_until
 
 from app.batching import DynamicBatcher, QueueFullError
 from app.metrics import Metrics
@@ -227,10 +227,7 @@ def test_a_full_queue_answers_429_with_retry_after() -> None:
         with ThreadPoolExecutor(1) as pool:
             with batcher.expect("text", 1):  # as if another request were being preprocessed
                 waiting = pool.submit(client.post, "/v1/embed", json={"modality": "text", "inputs": ["a", "b"]})
-                deadline = time.monotonic() + 30
-                while batcher.depth("text") < 2 and time.monotonic() < deadline:  # they wait for the announced one
-                    time.sleep(0.01)
-                assert batcher.depth("text") == 2
+                assert wait_until(lambda: batcher.depth("text") == 2)  # they wait for the announced one
                 refused = client.post("/v1/embed", json={"modality": "text", "inputs": ["c"]})
             assert waiting.result(30).status_code == 200
     assert refused.status_code == 429

@@ -1,7 +1,7 @@
 """A live bindspace server on a loopback port for the app tests, small generated media, and basic checks.
 
-Other `test_app_*` modules import `live_server`, `tiny_model_dir` and the media builders from here; servers
-are started once per distinct settings and stopped at interpreter exit.
+Other `test_app_*` modules import `live_server`, `tiny_model_dir`, `wait_until` and the media builders from
+here; servers are started once per distinct settings and stopped at interpreter exit.
 """
 
 import os
@@ -17,6 +17,7 @@ import socket
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -43,6 +44,14 @@ def tiny_model_dir() -> Path:
     path = Path(tempfile.mkdtemp(prefix="bindspace-tiny-model-"))
     models.save_model(models.build_model("tiny"), path, name="tiny-test")
     return path
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 30.0) -> bool:
+    """Poll `condition` until it holds or `timeout` seconds pass; returns its last value."""
+    deadline = time.monotonic() + timeout
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return condition()
 
 
 class LiveServer:

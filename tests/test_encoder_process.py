@@ -2,12 +2,11 @@
 
 import os
 import signal
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import torch
-from test_app_server import live_server, tiny_model_dir
+from test_app_server import live_server, tiny_model_dir, wait_until
 
 from models import Encoder, InputError, load_model
 from models.encoder_process import EncoderProcess, EncoderProcessError
@@ -82,10 +81,7 @@ def test_a_killed_worker_fails_every_call_waiting_on_it():
         waiting = process._worker.waiting
         with ThreadPoolExecutor(6) as pool:
             calls = [pool.submit(process.encode, "text", _inputs()["text"]) for _ in range(6)]
-            deadline = time.monotonic() + 30
-            while len(waiting) < 6 and time.monotonic() < deadline:
-                time.sleep(0.01)
-            assert len(waiting) == 6
+            assert wait_until(lambda: len(waiting) == 6)
             os.kill(process.pid, signal.SIGKILL)
             outcomes = [call.exception(30) for call in calls]  # none hangs
         assert all(isinstance(outcome, EncoderProcessError) for outcome in outcomes), outcomes
