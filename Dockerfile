@@ -20,8 +20,10 @@ COPY pyproject.toml README.md ./
 COPY models ./models
 COPY index ./index
 COPY app ./app
+COPY engine ./engine
+COPY training ./training
 RUN pip install . \
- && HF_HUB_OFFLINE=1 python -c "from app.model_source import resolve_model_dir; print('model:', resolve_model_dir(None))"
+ && HF_HUB_OFFLINE=1 python -c "from bindspace.app.model_source import resolve_model_dir; print('model:', resolve_model_dir(None))"
 
 FROM ${PYTHON_IMAGE}
 ENV PATH=/opt/venv/bin:$PATH \

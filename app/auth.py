@@ -7,9 +7,9 @@ import hmac
 from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from app.dependencies import get_settings
-from app.errors import ApiError
-from app.settings import Settings
+from bindspace.app.dependencies import get_settings
+from bindspace.app.errors import ApiError
+from bindspace.app.settings import Settings
 
 _bearer = HTTPBearer(auto_error=False, description="One of the keys in BINDSPACE_API_KEYS (when any are set).")
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from app.metrics import Metrics
+from bindspace.app.metrics import Metrics
 
 log = logging.getLogger("bindspace.batching")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.errors import ApiError, error_body
+from bindspace.app.errors import ApiError, error_body
 
 
 def _too_large(limit: int) -> ApiError:

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.embedding import EmbeddingService, normalize_rows
-from app.errors import ApiError
-from app.label_cache import LabelCache
+from bindspace.app.embedding import EmbeddingService, normalize_rows
+from bindspace.app.errors import ApiError
+from bindspace.app.label_cache import LabelCache
 
 LOGIT_SCALE = 100.0
 

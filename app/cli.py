@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from app.commands import embed, index, serve, train
+from bindspace.app.commands import embed, index, serve, train
 
 # Each module defines `register(subparsers)`, which adds its subcommand(s) and sets `handler(args) -> int`.
 COMMANDS = (serve, embed, index, train)

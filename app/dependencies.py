@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from fastapi import Depends, Request
 
-from app.errors import ApiError
-from app.runtime import Runtime
-from app.settings import Settings
+from bindspace.app.errors import ApiError
+from bindspace.app.runtime import Runtime
+from bindspace.app.settings import Settings
 
 
 async def get_settings(request: Request) -> Settings:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from app.batching import DynamicBatcher
+from bindspace.app.batching import DynamicBatcher
 
 Preprocessor = Callable[[bytes | str], torch.Tensor]
 

@@ -16,8 +16,8 @@ from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
-from app.batching import QueueFullError
-from index.errors import (
+from bindspace.app.batching import QueueFullError
+from bindspace.index.errors import (
     CollectionExistsError,
     CollectionNotFoundError,
     CorruptDataError,
@@ -27,8 +27,8 @@ from index.errors import (
     IndexStoreError,
     ItemNotFoundError,
 )
-from models.encoder_process import EncoderProcessError
-from models.errors import InputError
+from bindspace.models.encoder_process import EncoderProcessError
+from bindspace.models.errors import InputError
 
 log = logging.getLogger("bindspace.errors")
 

@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from app.model_source import resolve_model_dir
-from app.runtime import load_encoder
-from app.settings import Settings
-from models.errors import InputError
-from models.preprocess import ENCODER_FOR, build_preprocessors
+from bindspace.app.model_source import resolve_model_dir
+from bindspace.app.runtime import load_encoder
+from bindspace.app.settings import Settings
+from bindspace.models.errors import InputError
+from bindspace.models.preprocess import ENCODER_FOR, build_preprocessors
 
 # File extension -> input kind, for commands that guess the kind. Depth and thermal maps are images
 # on disk, so they need an explicit --modality.

@@ -14,7 +14,7 @@ from urllib.parse import unquote_to_bytes
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from app.errors import ApiError
+from bindspace.app.errors import ApiError
 
 InputKind = Literal["image", "video", "text", "audio", "depth", "thermal", "imu"]
 

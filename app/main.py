@@ -11,22 +11,22 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from app.body_limit import BodySizeLimitMiddleware
-from app.errors import install_error_handlers
-from app.log_setup import configure_logging
-from app.request_metrics import RequestMetricsMiddleware
-from app.responses import FastJSONResponse
-from app.routers.classify.router import router as classify_router
-from app.routers.collections.router import router as collections_router
-from app.routers.docs.router import router as docs_router
-from app.routers.embed.router import router as embed_router
-from app.routers.embeddings.router import router as embeddings_router
-from app.routers.model_info.router import router as model_info_router
-from app.routers.operations.router import router as operations_router
-from app.routers.weaviate.router import protected as weaviate_protected_router
-from app.routers.weaviate.router import router as weaviate_router
-from app.runtime import Runtime
-from app.settings import Settings, get_settings
+from bindspace.app.body_limit import BodySizeLimitMiddleware
+from bindspace.app.errors import install_error_handlers
+from bindspace.app.log_setup import configure_logging
+from bindspace.app.request_metrics import RequestMetricsMiddleware
+from bindspace.app.responses import FastJSONResponse
+from bindspace.app.routers.classify.router import router as classify_router
+from bindspace.app.routers.collections.router import router as collections_router
+from bindspace.app.routers.docs.router import router as docs_router
+from bindspace.app.routers.embed.router import router as embed_router
+from bindspace.app.routers.embeddings.router import router as embeddings_router
+from bindspace.app.routers.model_info.router import router as model_info_router
+from bindspace.app.routers.operations.router import router as operations_router
+from bindspace.app.routers.weaviate.router import protected as weaviate_protected_router
+from bindspace.app.routers.weaviate.router import router as weaviate_router
+from bindspace.app.runtime import Runtime
+from bindspace.app.settings import Settings, get_settings
 
 DESCRIPTION = """\
 Embeddings for images, video, text, audio, depth, thermal and IMU data in one space.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import models
+from bindspace import models
 
 DEFAULT_MODEL_DIR = Path(models.__file__).resolve().parent / "weights" / "default"
 

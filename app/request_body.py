@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
-from app.errors import ApiError
+from bindspace.app.errors import ApiError
 
 Model = TypeVar("Model", bound=BaseModel)
 

@@ -17,19 +17,19 @@ from pathlib import Path
 
 import torch
 
-from app.batching import DynamicBatcher
-from app.embedding import EmbeddingService
-from app.errors import ApiError
-from app.label_cache import LabelCache
-from app.metrics import Metrics
-from app.model_source import resolve_model_dir
-from app.settings import Settings
-from index import Database
-from models import load_model
-from models.factory import read_model_config
-from models.encoder_process import EncoderProcess
-from models.inference import Encoder
-from models.preprocess import ENCODER_FOR, INPUT_KINDS, build_preprocessors
+from bindspace.app.batching import DynamicBatcher
+from bindspace.app.embedding import EmbeddingService
+from bindspace.app.errors import ApiError
+from bindspace.app.label_cache import LabelCache
+from bindspace.app.metrics import Metrics
+from bindspace.app.model_source import resolve_model_dir
+from bindspace.app.settings import Settings
+from bindspace.index import Database
+from bindspace.models import load_model
+from bindspace.models.factory import read_model_config
+from bindspace.models.encoder_process import EncoderProcess
+from bindspace.models.inference import Encoder
+from bindspace.models.preprocess import ENCODER_FOR, INPUT_KINDS, build_preprocessors
 
 log = logging.getLogger("bindspace.runtime")
 

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from models.preprocess.limits import InputLimits
+from bindspace.models.preprocess.limits import InputLimits
 
 ENCODER_MODALITIES = ("vision", "text", "audio", "depth", "thermal", "imu")
 

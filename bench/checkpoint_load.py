@@ -32,7 +32,7 @@ def write_checkpoint(path: Path) -> None:
     import torch
     from safetensors.torch import save_file
 
-    from models import build_model
+    from bindspace.models import build_model
 
     torch.manual_seed(0)
     state = build_model("huge").state_dict()
@@ -49,7 +49,7 @@ def measure(path: Path) -> dict[str, float]:
     import psutil
     import torch
 
-    from models import load_model
+    from bindspace.models import load_model
 
     process = psutil.Process()
     baseline = process.memory_info().rss

@@ -92,7 +92,7 @@ def real_sources(kind: str) -> list[Any]:
 
 def build_benchmark_preprocessors() -> dict[str, Callable]:
     """The preprocessors with the options the real data needs (UCI-HAR: 50 Hz, acceleration in g)."""
-    from models.preprocess import build_preprocessors
+    from bindspace.models.preprocess import build_preprocessors
 
     return build_preprocessors(imu={"sample_rate": UCI_RATE_HZ, "acc_scale": STANDARD_GRAVITY})
 
@@ -233,7 +233,7 @@ def describe_model(name: str) -> str:
 
 def load_benchmark_model(name: str, modalities: tuple[str, ...]):
     """The default model (or its stand-in) or the huge configuration, holding only `modalities`."""
-    import models
+    from bindspace import models
 
     if name == "default" and (DEFAULT_MODEL_DIR / "config.json").is_file():
         return models.load_model(DEFAULT_MODEL_DIR, modalities=modalities)
@@ -242,10 +242,10 @@ def load_benchmark_model(name: str, modalities: tuple[str, ...]):
 
 
 def model_modalities(name: str) -> tuple[str, ...]:
-    import models
+    from bindspace import models
 
     if name == "default" and (DEFAULT_MODEL_DIR / "config.json").is_file():
-        from models.factory import read_model_config
+        from bindspace.models.factory import read_model_config
 
         return read_model_config(DEFAULT_MODEL_DIR)[0].modalities
     return models.MODALITIES
@@ -255,7 +255,7 @@ def model_modalities(name: str) -> tuple[str, ...]:
 
 def run_worker(spec: dict) -> dict:
     """Measure every batch size of one (model, modality, precision); save outputs for accuracy checks."""
-    from models.inference import Encoder, configure_threads
+    from bindspace.models.inference import Encoder, configure_threads
 
     threads, interop = configure_threads(spec.get("threads"))
     modality, precision = spec["modality"], spec["precision"]
@@ -372,7 +372,7 @@ def write_markdown(report: dict, path: Path) -> None:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    from models import MODALITIES
+    from bindspace.models import MODALITIES
 
     parser = argparse.ArgumentParser(prog="python -m bench.encoders", description=__doc__.splitlines()[0])
     parser.add_argument("--models", nargs="+", choices=["default", "huge"], default=["default", "huge"])

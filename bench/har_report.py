@@ -30,11 +30,11 @@ import torch.nn.functional as F
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from models import load_model  # noqa: E402
-from models.preprocess import ImuPreprocessor  # noqa: E402
-from models.preprocess import TextPreprocessor  # noqa: E402
-from models.training.evaluate import class_embeddings  # noqa: E402
-from models.training.metrics import zero_shot_accuracy  # noqa: E402
+from bindspace.models import load_model  # noqa: E402
+from bindspace.models.preprocess import ImuPreprocessor  # noqa: E402
+from bindspace.models.preprocess import TextPreprocessor  # noqa: E402
+from bindspace.training.evaluate import class_embeddings  # noqa: E402
+from bindspace.training.metrics import zero_shot_accuracy  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "uci_har_test"
 CHANNEL_FILES = ("total_acc_x", "total_acc_y", "total_acc_z", "body_gyro_x", "body_gyro_y", "body_gyro_z")

@@ -38,7 +38,7 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from index import Database, Item, MaintenanceConfig  # noqa: E402
+from bindspace.index import Database, Item, MaintenanceConfig  # noqa: E402
 
 CHUNK = 10_000
 CLUSTERS = 1_000

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import torch
 
-from models.inference import configure_threads, cpu_has_native_bf16, physical_cores
-from models.inference_copy import packable
+from bindspace.models.inference import configure_threads, cpu_has_native_bf16, physical_cores
+from bindspace.models.inference_copy import packable
 
 MATMUL_SIZE = 2048
 PACKAGES = ("torch", "torchvision", "open_clip_torch", "numpy", "pillow", "safetensors", "faiss-cpu",

@@ -40,10 +40,10 @@ HUGE_ARCH = "ViT-H-14"
 
 def default_clip_config() -> Any:
     """The `ModelConfig` whose vision and text sizes the "default" comparison uses."""
-    import models
+    from bindspace import models
 
     if (DEFAULT_MODEL_DIR / "config.json").is_file():
-        from models.factory import read_model_config
+        from bindspace.models.factory import read_model_config
 
         return read_model_config(DEFAULT_MODEL_DIR)[0]
     return models.get_config(FALLBACK_PRESET)
@@ -72,9 +72,9 @@ def make_clip(size: str) -> tuple[torch.nn.Module, str]:
 
 def shared_weight_model(clip: torch.nn.Module):
     """An ImageBind-layout model whose tensors are `clip`'s own (no copy where none is needed)."""
-    from models import build_model
-    from models.checkpoint import assign_state_dict
-    from models.openclip import config_from_open_clip, state_dict_from_open_clip
+    from bindspace.models import build_model
+    from bindspace.models.checkpoint import assign_state_dict
+    from bindspace.models.openclip import config_from_open_clip, state_dict_from_open_clip
 
     model = build_model(config_from_open_clip(clip), device="meta")
     assign_state_dict(model, state_dict_from_open_clip(clip, copy=False), source="open_clip model")
@@ -110,7 +110,7 @@ def interleaved(runs: dict[str, Callable[[], torch.Tensor]], *, repeats: int, bu
 
 def compare_size(size: str, args: argparse.Namespace) -> tuple[list[dict], str]:
     """Every (modality, precision, batch) cell of one model size."""
-    from models.inference import Encoder
+    from bindspace.models.inference import Encoder
 
     clip, description = make_clip(size)
     model = shared_weight_model(clip)
@@ -174,7 +174,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    from models.inference import configure_threads
+    from bindspace.models.inference import configure_threads
 
     args = parse_args(argv)
     threads, _ = configure_threads()

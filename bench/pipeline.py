@@ -87,8 +87,8 @@ def pipeline_rate(encoder, modality: str, preprocess, sources: list, batch_size:
 
 
 def run(args: argparse.Namespace) -> list[dict]:
-    from app.settings import Settings
-    from models.inference import Encoder
+    from bindspace.app.settings import Settings
+    from bindspace.models.inference import Encoder
 
     settings = Settings()
     workers = args.workers or settings.preprocess_workers
@@ -140,7 +140,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    from models.inference import configure_threads
+    from bindspace.models.inference import configure_threads
 
     args = parse_args(argv)
     threads, _ = configure_threads()

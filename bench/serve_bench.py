@@ -45,13 +45,13 @@ PRESET_NAMES = ("tiny", "small", "huge")
 
 def resolve_model(choice: str) -> tuple[Path, str]:
     """The model directory to serve and how to describe it."""
-    from app.model_source import DEFAULT_MODEL_DIR
+    from bindspace.app.model_source import DEFAULT_MODEL_DIR
 
     if choice == "default":
         if not (DEFAULT_MODEL_DIR / "config.json").is_file():
             raise SystemExit(f"no default model at {DEFAULT_MODEL_DIR}; pass --model tiny or --model PATH")
         return DEFAULT_MODEL_DIR, "bundled default model"
-    import models
+    from bindspace import models
 
     if choice in PRESET_NAMES:
         torch.manual_seed(0)
@@ -91,7 +91,7 @@ class ServerProcess:
                "BINDSPACE_QUEUE_SIZE": "1024", "BINDSPACE_LOG_LEVEL": "warning"}
         if threads is not None:
             env["BINDSPACE_THREADS"] = threads
-        self.process = subprocess.Popen([sys.executable, "-m", "app", "serve"], cwd=ROOT, env=env)
+        self.process = subprocess.Popen([sys.executable, "-m", "bindspace.app", "serve"], cwd=ROOT, env=env)
         self.url = f"http://127.0.0.1:{self.port}"
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
@@ -185,9 +185,9 @@ async def load(port: int, bodies: list[bytes], per_request: int, clients: int, s
 
 def encoder_throughput(settings, modality: str, inputs: list[str], batch: int, seconds: float) -> float:
     """Inputs/s of the in-process encoder on preprocessed batches of `batch` (the model alone)."""
-    from app.runtime import load_encoder
+    from bindspace.app.runtime import load_encoder
     from bench.pipeline import encoder_rate
-    from models.preprocess import ENCODER_FOR, build_preprocessors
+    from bindspace.models.preprocess import ENCODER_FOR, build_preprocessors
 
     encoder, _ = load_encoder(settings, settings.model)
     kind = "text" if modality == "text" else "image"
@@ -234,7 +234,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "serve.md")
     args = parser.parse_args()
 
-    from app.settings import Settings
+    from bindspace.app.settings import Settings
 
     model_dir, model_text = resolve_model(args.model)
     modalities = args.modalities.split(",")

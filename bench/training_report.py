@@ -26,14 +26,14 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from models import load_model  # noqa: E402
-from models.preprocess import build_preprocessors  # noqa: E402
-from models.training.cache import TensorCache  # noqa: E402
-from models.training.evaluate import evaluate_model, read_class_prompts, report_markdown  # noqa: E402
-from models.training.manifest import read_manifest  # noqa: E402
-from models.training.pipeline import STAGE_MODEL, corpus_manifest, run_stages  # noqa: E402
-from models.training.recipes import BOUND_KINDS, DEFAULT_RECIPE, text_paired_stage  # noqa: E402
-from models.training.trainer import TrainOptions  # noqa: E402
+from bindspace.models import load_model  # noqa: E402
+from bindspace.models.preprocess import build_preprocessors  # noqa: E402
+from bindspace.training.cache import TensorCache  # noqa: E402
+from bindspace.training.evaluate import evaluate_model, read_class_prompts, report_markdown  # noqa: E402
+from bindspace.training.manifest import read_manifest  # noqa: E402
+from bindspace.training.pipeline import STAGE_MODEL, corpus_manifest, run_stages  # noqa: E402
+from bindspace.training.recipes import BOUND_KINDS, DEFAULT_RECIPE, text_paired_stage  # noqa: E402
+from bindspace.training.trainer import TrainOptions  # noqa: E402
 
 ALL_KINDS = ("image", "text", "audio", "depth", "thermal", "imu")
 
@@ -42,7 +42,7 @@ def timed_train_default(work_dir: Path, out_dir: Path) -> dict:
     """Run `bindspace train-default` in a fresh process and time it (wall clock, load averages)."""
     load_before = os.getloadavg()
     started = time.perf_counter()
-    command = [sys.executable, "-m", "app.cli", "train-default", "--work-dir", str(work_dir), "--out", str(out_dir),
+    command = [sys.executable, "-m", "bindspace.app.cli", "train-default", "--work-dir", str(work_dir), "--out", str(out_dir),
                "--quiet"]
     subprocess.run(command, cwd=ROOT, check=True, env={**os.environ, "HF_HUB_OFFLINE": "1"})
     shown = [os.path.relpath(part, ROOT) if Path(part).is_absolute() else part for part in command[3:]]
@@ -53,7 +53,7 @@ def timed_train_default(work_dir: Path, out_dir: Path) -> dict:
 def write_test_split(corpus_dir: Path, test_dir: Path, per_concept: int) -> Path:
     """The test split of the same corpus (each split has its own random stream, so it does not depend
     on how many training samples were drawn)."""
-    from models.corpus import write_corpus
+    from bindspace.training.corpus import write_corpus
 
     parameters = json.loads((corpus_dir / "parameters.json").read_text())
     marker = test_dir / "test_parameters.json"

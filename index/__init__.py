@@ -6,10 +6,10 @@
         hits = photos.search(queries, k=10, modalities=["image"], filter={"album": "2024"})
 """
 
-from index.collection import Collection
-from index.config import IndexLimits, MaintenanceConfig
-from index.database import Database
-from index.errors import (
+from bindspace.index.collection import Collection
+from bindspace.index.config import IndexLimits, MaintenanceConfig
+from bindspace.index.database import Database
+from bindspace.index.errors import (
     CollectionExistsError,
     CollectionNotFoundError,
     CorruptDataError,
@@ -24,7 +24,7 @@ from index.errors import (
     InvalidSearchError,
     ItemNotFoundError,
 )
-from index.records import CollectionInfo, CollectionStats, Hit, Item
+from bindspace.index.records import CollectionInfo, CollectionStats, Hit, Item
 
 __all__ = [
     "Collection",

@@ -11,7 +11,7 @@ from typing import Any, BinaryIO, Protocol
 
 import numpy as np
 
-from index.config import CollectionSpec
+from bindspace.index.config import CollectionSpec
 
 
 class VectorBackend(Protocol):

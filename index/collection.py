@@ -22,9 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from index.backend import BackendFactory, VectorBackend
-from index.config import IndexLimits, MaintenanceConfig
-from index.errors import (
+from bindspace.index.backend import BackendFactory, VectorBackend
+from bindspace.index.config import IndexLimits, MaintenanceConfig
+from bindspace.index.errors import (
     CorruptDataError,
     DatabaseClosedError,
     IndexStoreError,
@@ -34,16 +34,16 @@ from index.errors import (
     InvalidSearchError,
     ItemNotFoundError,
 )
-from index.exact import exact_top_k, rerank
-from index.files import tmp_path
-from index.filters import MetadataFilter, parse_filter
-from index.maintenance import MaintenanceWorker
-from index.membership import Membership
-from index.records import CollectionInfo, CollectionStats, Hit, Item
-from index.rwlock import ReadWriteLock
-from index.snapshot import read_snapshot, write_snapshot
-from index.store import ItemStore, WriteResult
-from index.validation import as_vectors, check_item_id, check_modality, prepare_items
+from bindspace.index.exact import exact_top_k, rerank
+from bindspace.index.files import tmp_path
+from bindspace.index.filters import MetadataFilter, parse_filter
+from bindspace.index.maintenance import MaintenanceWorker
+from bindspace.index.membership import Membership
+from bindspace.index.records import CollectionInfo, CollectionStats, Hit, Item
+from bindspace.index.rwlock import ReadWriteLock
+from bindspace.index.snapshot import read_snapshot, write_snapshot
+from bindspace.index.store import ItemStore, WriteResult
+from bindspace.index.validation import as_vectors, check_item_id, check_modality, prepare_items
 
 log = logging.getLogger("bindspace.index")
 

@@ -15,21 +15,21 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from index.backend import BackendFactory
-from index.collection import STORE_FILE, Collection
-from index.config import CollectionSpec, IndexLimits, MaintenanceConfig
-from index.errors import (
+from bindspace.index.backend import BackendFactory
+from bindspace.index.collection import STORE_FILE, Collection
+from bindspace.index.config import CollectionSpec, IndexLimits, MaintenanceConfig
+from bindspace.index.errors import (
     CollectionExistsError,
     CollectionNotFoundError,
     CorruptDataError,
     DatabaseClosedError,
     InvalidIndexSpecError,
 )
-from index.faiss_backend import FaissBackendFactory
-from index.files import DirectoryLock, atomic_write, fsync_dir
-from index.records import CollectionInfo
-from index.store import ItemStore
-from index.validation import check_collection_name
+from bindspace.index.faiss_backend import FaissBackendFactory
+from bindspace.index.files import DirectoryLock, atomic_write, fsync_dir
+from bindspace.index.records import CollectionInfo
+from bindspace.index.store import ItemStore
+from bindspace.index.validation import check_collection_name
 
 BACKENDS: dict[str, type[BackendFactory]] = {"faiss": FaissBackendFactory}
 LAYOUT_VERSION = b"bindspace-index 1\n"

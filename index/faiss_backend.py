@@ -18,8 +18,8 @@ from typing import Any, BinaryIO
 import faiss
 import numpy as np
 
-from index.config import METRICS, CollectionSpec
-from index.errors import CorruptDataError, InvalidIndexSpecError, InvalidSearchError
+from bindspace.index.config import METRICS, CollectionSpec
+from bindspace.index.errors import CorruptDataError, InvalidIndexSpecError, InvalidSearchError
 
 _FAISS_METRIC = {"cosine": faiss.METRIC_INNER_PRODUCT, "ip": faiss.METRIC_INNER_PRODUCT, "l2": faiss.METRIC_L2}
 # FAISS warns when k-means gets fewer than this many points per centroid.

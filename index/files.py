@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
-from index.errors import DataDirLockedError
+from bindspace.index.errors import DataDirLockedError
 
 
 def fsync_dir(path: Path) -> None:

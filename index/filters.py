@@ -13,7 +13,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from index.errors import InvalidFilterError
+from bindspace.index.errors import InvalidFilterError
 
 Scalar = str | int | float | bool | None
 

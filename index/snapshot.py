@@ -14,10 +14,10 @@ import zlib
 from pathlib import Path
 from typing import BinaryIO
 
-from index.backend import BackendFactory, VectorBackend
-from index.config import CollectionSpec
-from index.errors import CorruptDataError
-from index.files import atomic_write
+from bindspace.index.backend import BackendFactory, VectorBackend
+from bindspace.index.config import CollectionSpec
+from bindspace.index.errors import CorruptDataError
+from bindspace.index.files import atomic_write
 
 MAGIC = b"BSIXSNP1"
 _READ_CHUNK = 16 << 20

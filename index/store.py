@@ -19,9 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
-from index.config import CollectionSpec
-from index.errors import CorruptDataError
-from index.validation import PreparedBatch
+from bindspace.index.config import CollectionSpec
+from bindspace.index.errors import CorruptDataError
+from bindspace.index.validation import PreparedBatch
 
 FORMAT_VERSION = "1"
 _CHUNK = 10_000

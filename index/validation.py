@@ -10,10 +10,10 @@ from typing import Any
 
 import numpy as np
 
-from index.config import IndexLimits
-from index.errors import DimensionMismatchError, IndexStoreError, InvalidItemError, InvalidNameError
-from index.filters import tags_for
-from index.records import Item
+from bindspace.index.config import IndexLimits
+from bindspace.index.errors import DimensionMismatchError, IndexStoreError, InvalidItemError, InvalidNameError
+from bindspace.index.filters import tags_for
+from bindspace.index.records import Item
 
 COLLECTION_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 MODALITY_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,31}")

@@ -31,7 +31,7 @@ def reference_fixture(shared_dir: Path) -> Path:
 @pytest.fixture(scope="session")
 def reference_model(reference_fixture: Path):
     """The fixture's tiny configuration with the fixture's weights, in eval mode (do not modify)."""
-    from models import load_model
+    from bindspace.models import load_model
 
     config = json.loads((reference_fixture / "config.json").read_text())
     return load_model(reference_fixture / "weights.safetensors", config=config)

@@ -13,7 +13,7 @@ import argparse
 
 import numpy as np
 
-from index import Database, Item, MaintenanceConfig
+from bindspace.index import Database, Item, MaintenanceConfig
 
 DIMENSION = 16
 ID_SPACE = 300

@@ -16,8 +16,8 @@ import pytest
 import torch
 from test_app_server import live_server, wait_until
 
-from app.batching import DynamicBatcher, QueueFullError
-from app.metrics import Metrics
+from bindspace.app.batching import DynamicBatcher, QueueFullError
+from bindspace.app.metrics import Metrics
 
 
 class RecordingModel:

@@ -17,10 +17,10 @@ import numpy as np
 import pytest
 import torch
 
-from app.cli import COMMANDS, main
-from app.settings import get_settings
-from models import load_model
-from models.preprocess import build_preprocessors
+from bindspace.app.cli import COMMANDS, main
+from bindspace.app.settings import get_settings
+from bindspace.models import load_model
+from bindspace.models.preprocess import build_preprocessors
 from test_app_server import png_bytes, tiny_model_dir, wav_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -125,7 +125,7 @@ def test_serve_runs_the_service_on_the_configured_port(tmp_path) -> None:
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "BINDSPACE_MODEL": str(tiny_model_dir()),
            "BINDSPACE_DATA_DIR": str(tmp_path / "data"), "BINDSPACE_PORT": str(port), "BINDSPACE_LOG_LEVEL": "warning",
            "BINDSPACE_KEEP_ALIVE_S": "1"}
-    process = subprocess.Popen([sys.executable, "-m", "app", "serve"], cwd=ROOT, env=env)
+    process = subprocess.Popen([sys.executable, "-m", "bindspace.app", "serve"], cwd=ROOT, env=env)
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and process.poll() is None:
@@ -146,7 +146,7 @@ def test_serve_runs_the_service_on_the_configured_port(tmp_path) -> None:
 
 def test_commands_are_registered_from_one_tuple() -> None:
     assert all(callable(command.register) for command in COMMANDS)
-    result = subprocess.run([sys.executable, "-m", "app", "--help"], cwd=ROOT, capture_output=True, text=True,
+    result = subprocess.run([sys.executable, "-m", "bindspace.app", "--help"], cwd=ROOT, capture_output=True, text=True,
                             env={**os.environ, "HF_HUB_OFFLINE": "1"}, timeout=120)
     assert result.returncode == 0
     for name in ("serve", "embed", "index"):

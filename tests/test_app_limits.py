@@ -10,7 +10,7 @@ import json
 import numpy as np
 import pytest
 
-from app.body_limit import BodySizeLimitMiddleware
+from bindspace.app.body_limit import BodySizeLimitMiddleware
 from test_app_server import LiveServer, b64, data_uri, imu_csv_bytes, live_server, mp4_bytes, png_bytes, wav_bytes
 
 LIMITS = dict(max_body_bytes=300_000, max_items_per_request=4, max_image_pixels=10_000, max_audio_seconds=2.0,

@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 
-from app.responses import FastJSONResponse
+from bindspace.app.responses import FastJSONResponse
 
 
 def test_float32_vectors_round_trip_exactly() -> None:

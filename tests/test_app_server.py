@@ -28,8 +28,8 @@ import soundfile
 import uvicorn
 from PIL import Image
 
-from app.main import create_app
-from app.settings import Settings
+from bindspace.app.main import create_app
+from bindspace.app.settings import Settings
 
 _SERVERS: dict[tuple, "LiveServer"] = {}
 
@@ -37,7 +37,7 @@ _SERVERS: dict[tuple, "LiveServer"] = {}
 @lru_cache
 def tiny_model_dir() -> Path:
     """A model directory holding a tiny random-weight model (all six encoders), made once per session."""
-    import models
+    from bindspace import models
     import torch
 
     torch.manual_seed(1234)
@@ -231,7 +231,7 @@ def test_unknown_route_answers_the_envelope(server: LiveServer) -> None:
 
 
 def test_missing_model_fails_at_start_with_instructions(tmp_path: Path) -> None:
-    from app.model_source import ModelNotFoundError
+    from bindspace.app.model_source import ModelNotFoundError
 
     with pytest.raises(ModelNotFoundError, match="BINDSPACE_MODEL"):
         create_app(Settings(model=tmp_path / "nowhere", data_dir=tmp_path / "data"))

@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from app.inputs import ACCEPTED_MEDIA_TYPES, InputKind
-from app.label_cache import LabelCache
-from app.model_source import DEFAULT_MODEL_DIR, ModelNotFoundError, resolve_model_dir
-from app.settings import DEFAULT_BATCH_SIZES, Settings, usable_cpus
-from models.preprocess import INPUT_KINDS, InputLimits
+from bindspace.app.inputs import ACCEPTED_MEDIA_TYPES, InputKind
+from bindspace.app.label_cache import LabelCache
+from bindspace.app.model_source import DEFAULT_MODEL_DIR, ModelNotFoundError, resolve_model_dir
+from bindspace.app.settings import DEFAULT_BATCH_SIZES, Settings, usable_cpus
+from bindspace.models.preprocess import INPUT_KINDS, InputLimits
 
 
 def test_environment_variables_are_read(monkeypatch) -> None:

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from models import load_model
-from models.preprocess import ENCODER_FOR, InputLimits, build_preprocessors
+from bindspace.models import load_model
+from bindspace.models.preprocess import ENCODER_FOR, InputLimits, build_preprocessors
 from test_app_server import LiveServer, b64, imu_csv_bytes, live_server, mp4_bytes, png_bytes, tiny_model_dir, wav_bytes
 
 VECTOR_KEYS = ["textVectors", "imageVectors", "audioVectors", "videoVectors", "imuVectors", "depthVectors",

@@ -13,7 +13,7 @@ import pytest
 import soundfile as sf
 from PIL import Image
 
-from models.corpus import (
+from bindspace.training.corpus import (
     CONCEPT_NAMES,
     CONCEPTS,
     MODALITIES,
@@ -23,8 +23,8 @@ from models.corpus import (
     render_sample,
     write_corpus,
 )
-from models.corpus.factors import draw_params
-from models.corpus.imu import COLUMNS
+from bindspace.training.corpus.factors import draw_params
+from bindspace.training.corpus.imu import COLUMNS
 
 SMALL = {"train": 2, "val": 1, "test": 1}
 FEW_CONCEPTS = ("dog", "kettle", "helicopter")

@@ -8,8 +8,8 @@ import pytest
 import torch
 from test_app_server import live_server, tiny_model_dir, wait_until
 
-from models import Encoder, InputError, load_model
-from models.encoder_process import EncoderProcess, EncoderProcessError
+from bindspace.models import Encoder, InputError, load_model
+from bindspace.models.encoder_process import EncoderProcess, EncoderProcessError
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import threading
 import numpy as np
 import pytest
 
-from index import Database, Item, MaintenanceConfig
+from bindspace.index import Database, Item, MaintenanceConfig
 
 D = 16
 STABLE = 300

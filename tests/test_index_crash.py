@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index import Database, MaintenanceConfig
+from bindspace.index import Database, MaintenanceConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 WRITER_PATH = Path(__file__).with_name("index_crash_writer.py")

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from index import (
+from bindspace.index import (
     CollectionExistsError,
     CollectionNotFoundError,
     Database,
@@ -233,7 +233,7 @@ def test_closed_database_refuses_work(tmp_path):
 
 
 def test_every_error_is_an_index_store_error():
-    import index.errors as errors
+    import bindspace.index.errors as errors
 
     classes = [v for v in vars(errors).values() if isinstance(v, type) and issubclass(v, Exception)]
     assert len(classes) > 10

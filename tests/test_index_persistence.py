@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index import CorruptDataError, Database, DataDirLockedError, Item, MaintenanceConfig
+from bindspace.index import CorruptDataError, Database, DataDirLockedError, Item, MaintenanceConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 D = 16
@@ -75,7 +75,7 @@ def test_close_and_reopen_gives_identical_results(tmp_path):
 WRITER = textwrap.dedent(
     """
     import json, os, signal, sys
-    from index import Database, MaintenanceConfig
+    from bindspace.index import Database, MaintenanceConfig
     sys.path.insert(0, {tests!r})
     from test_index_persistence import POLICY, populate, results
     db = Database({path!r}, maintenance=POLICY)
@@ -188,7 +188,7 @@ def test_second_database_in_the_same_process_is_refused(tmp_path):
 def test_second_process_is_refused(tmp_path):
     script = textwrap.dedent(
         f"""
-        from index import Database, DataDirLockedError
+        from bindspace.index import Database, DataDirLockedError
         try:
             Database({str(tmp_path)!r})
         except DataDirLockedError as exc:

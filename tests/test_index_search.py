@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from index import (
+from bindspace.index import (
     Database,
     DimensionMismatchError,
     InvalidFilterError,

@@ -4,9 +4,9 @@ import pytest
 import torch
 from torch.profiler import ProfilerActivity, profile
 
-from models.inference import Encoder
-from models.inference_copy import PackedAttention, chunked_attention, cpu_has_amx, packed_matmuls_available
-from models.transformer import Attention
+from bindspace.models.inference import Encoder
+from bindspace.models.inference_copy import PackedAttention, chunked_attention, cpu_has_amx, packed_matmuls_available
+from bindspace.models.transformer import Attention
 
 FUSED_CPU_KERNEL = "aten::_scaled_dot_product_flash_attention_for_cpu"
 UNFUSED_KERNEL = "aten::_scaled_dot_product_attention_math"
@@ -89,7 +89,7 @@ def test_packed_attention_computes_the_models_attention(bias_kv, masked, unfused
 
 
 def test_chunked_attention_matches_one_block(monkeypatch):
-    import models.inference_copy as inference_copy
+    import bindspace.models.inference_copy as inference_copy
 
     torch.manual_seed(0)
     q, k, v = (torch.randn(5, 2, 7, 8) for _ in range(3))

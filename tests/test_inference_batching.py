@@ -3,9 +3,9 @@
 import pytest
 import torch
 
-import models.inference as inference
-from models.inference import Encoder, micro_batch_size, token_rows
-from models.inference_copy import FoldedImageStem
+import bindspace.models.inference as inference
+from bindspace.models.inference import Encoder, micro_batch_size, token_rows
+from bindspace.models.inference_copy import FoldedImageStem
 
 ENCODER_FOR = {"vision": "vision", "video": "vision", "text": "text", "audio": "audio",
                "depth": "depth", "thermal": "thermal", "imu": "imu"}
@@ -73,7 +73,7 @@ def test_images_use_the_folded_stem_and_video_the_full_one(reference_model, fixt
 
 @pytest.mark.parametrize("bad", [[1, 2, 3], torch.zeros(0, 3, 224, 224), torch.zeros(3, 224, 224)])
 def test_bad_batches_get_the_models_input_error(reference_model, bad):
-    from models import InputError
+    from bindspace.models import InputError
 
     encoder = Encoder(reference_model, precision="float32")
     with pytest.raises(InputError):

@@ -6,7 +6,7 @@ from torch.nn.attention import SDPBackend, sdpa_kernel
 from torch.utils.flop_counter import FlopCounterMode
 
 from bench.encoders import flops_per_item, item_flops, trunk_flops
-from models import PRESETS, build_model
+from bindspace.models import PRESETS, build_model
 
 TINY = PRESETS["tiny"]
 BATCHES = {

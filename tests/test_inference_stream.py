@@ -5,8 +5,8 @@ import threading
 import pytest
 import torch
 
-from models import InputError
-from models.inference import STREAM_AHEAD, Encoder
+from bindspace.models import InputError
+from bindspace.models.inference import STREAM_AHEAD, Encoder
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +19,7 @@ def texts(count: int) -> list[str]:
 
 
 def test_stream_matches_one_big_batch(encoder):
-    from models.preprocess import TextPreprocessor
+    from bindspace.models.preprocess import TextPreprocessor
 
     preprocess = TextPreprocessor()
     sources = texts(11)
@@ -30,7 +30,7 @@ def test_stream_matches_one_big_batch(encoder):
 
 
 def test_stream_preprocesses_on_worker_threads(encoder):
-    from models.preprocess import TextPreprocessor
+    from bindspace.models.preprocess import TextPreprocessor
 
     preprocess, threads = TextPreprocessor(), set()
 
@@ -43,7 +43,7 @@ def test_stream_preprocesses_on_worker_threads(encoder):
 
 
 def test_stream_runs_gil_bound_preprocessing_in_the_calling_thread(encoder):
-    from models.preprocess import TextPreprocessor
+    from bindspace.models.preprocess import TextPreprocessor
 
     preprocess = TextPreprocessor()
     assert preprocess.releases_gil is False
@@ -65,7 +65,7 @@ def test_stream_runs_gil_bound_preprocessing_in_the_calling_thread(encoder):
 
 
 def test_stream_reads_sources_lazily(encoder):
-    from models.preprocess import TextPreprocessor
+    from bindspace.models.preprocess import TextPreprocessor
 
     taken = []
 
@@ -81,7 +81,7 @@ def test_stream_reads_sources_lazily(encoder):
 
 
 def test_stream_raises_the_preprocessing_error(encoder):
-    from models.preprocess import TextPreprocessor
+    from bindspace.models.preprocess import TextPreprocessor
 
     preprocess = TextPreprocessor()
 

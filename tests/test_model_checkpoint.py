@@ -6,7 +6,7 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
-from models import (
+from bindspace.models import (
     CheckpointError,
     PRESETS,
     build_model,
@@ -15,7 +15,7 @@ from models import (
     load_model,
     save_model,
 )
-from models.factory import read_model_config
+from bindspace.models.factory import read_model_config
 
 TINY = PRESETS["tiny"]
 

@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from models.openclip import UnsupportedOpenClipModel, config_from_open_clip, from_open_clip
+from bindspace.models.openclip import UnsupportedOpenClipModel, config_from_open_clip, from_open_clip
 
 TEXTS = [
     "a dog barking in the park",

@@ -7,7 +7,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from models import MODALITIES, PRESETS, ModelConfig, build_model, get_config, load_model
+from bindspace.models import MODALITIES, PRESETS, ModelConfig, build_model, get_config, load_model
 
 # Fixture input name -> encoder that embeds it.
 ENCODER_FOR = {"vision": "vision", "video": "vision", "text": "text", "audio": "audio",
@@ -145,7 +145,7 @@ def test_subset_of_modalities_has_only_their_keys():
 
 
 def test_bad_inputs_raise_input_error(reference_model):
-    from models import InputError
+    from bindspace.models import InputError
 
     cases = [
         ("vision", torch.zeros(1, 3, 224, 200)),
@@ -194,7 +194,7 @@ def test_text_scale_is_clipped_at_100(fixture_inputs):
 
 @pytest.mark.parametrize("precision, tolerance", [("float32", 1e-5), ("bfloat16", 2e-2), ("float16", 5e-3)])
 def test_encoder_precisions(reference_model, fixture_inputs, fixture_outputs, precision, tolerance):
-    from models import Encoder
+    from bindspace.models import Encoder
 
     encoder = Encoder(reference_model, precision=precision)
     for name in ("vision", "text", "audio"):
@@ -210,7 +210,7 @@ def test_encoder_precisions(reference_model, fixture_inputs, fixture_outputs, pr
 
 
 def test_encoder_rejects_unknown_precision(reference_model):
-    from models import Encoder
+    from bindspace.models import Encoder
 
     with pytest.raises(ValueError, match="precision"):
         Encoder(reference_model, precision="int8")

@@ -10,10 +10,10 @@ import torch
 from safetensors.torch import load_file
 from threadpoolctl import threadpool_info
 
-from models.preprocess import AudioPreprocessor
-from models.preprocess.audio import FBANK_MEAN, FBANK_STD, clip_bounds, clip_features
-from models.preprocess.fbank import log_mel_fbank, num_frames
-from models.preprocess.resample import ROLLOFF, ZERO_CROSSINGS, SincResampler
+from bindspace.models.preprocess import AudioPreprocessor
+from bindspace.models.preprocess.audio import FBANK_MEAN, FBANK_STD, clip_bounds, clip_features
+from bindspace.models.preprocess.fbank import log_mel_fbank, num_frames
+from bindspace.models.preprocess.resample import ROLLOFF, ZERO_CROSSINGS, SincResampler
 from preprocess_samples import FIXTURE, audio_bytes
 
 AUDIO_DIR = FIXTURE / "preprocess" / "audio"

@@ -7,8 +7,8 @@ import pytest
 import torch
 from PIL import Image
 
-from models.preprocess import DepthPreprocessor, ThermalPreprocessor
-from models.preprocess.depth import DEFAULT_BASELINE_M, DEFAULT_FOCAL_PX, DEFAULT_MAX_DISPARITY_PX
+from bindspace.models.preprocess import DepthPreprocessor, ThermalPreprocessor
+from bindspace.models.preprocess.depth import DEFAULT_BASELINE_M, DEFAULT_FOCAL_PX, DEFAULT_MAX_DISPARITY_PX
 from preprocess_samples import image_bytes
 
 BASELINE_FOCAL = DEFAULT_BASELINE_M * DEFAULT_FOCAL_PX

@@ -4,7 +4,7 @@ import dataclasses
 
 import pytest
 
-from models.preprocess import (
+from bindspace.models.preprocess import (
     ENCODER_FOR,
     INPUT_KINDS,
     DepthPreprocessor,

@@ -9,9 +9,9 @@ import torch
 from PIL import Image
 from safetensors.torch import load_file
 
-from models.preprocess import ImagePreprocessor
-from models.preprocess.crop import center_crop_offset, resize_center_crop, resized_size
-from models.preprocess.image import CLIP_MEAN, CLIP_STD
+from bindspace.models.preprocess import ImagePreprocessor
+from bindspace.models.preprocess.crop import center_crop_offset, resize_center_crop, resized_size
+from bindspace.models.preprocess.image import CLIP_MEAN, CLIP_STD
 from preprocess_samples import FIXTURE, image_bytes
 
 FIXTURE_IMAGES = sorted((FIXTURE / "preprocess" / "images").glob("*"))

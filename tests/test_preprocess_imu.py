@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from models.preprocess import ImuPreprocessor
+from bindspace.models.preprocess import ImuPreprocessor
 from preprocess_samples import DATA
 
 UCI = DATA / "uci_har_test"

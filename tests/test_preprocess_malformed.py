@@ -6,8 +6,8 @@ import json
 import numpy as np
 import pytest
 
-from models.errors import InputError
-from models.preprocess import InputLimits, build_preprocessors
+from bindspace.models.errors import InputError
+from bindspace.models.preprocess import InputLimits, build_preprocessors
 from preprocess_samples import (
     FIXTURE,
     audio_bytes,

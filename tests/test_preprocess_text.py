@@ -10,8 +10,8 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from models.errors import InputError
-from models.preprocess import InputLimits, TextPreprocessor
+from bindspace.models.errors import InputError
+from bindspace.models.preprocess import InputLimits, TextPreprocessor
 from preprocess_samples import FIXTURE
 
 END_TOKEN = 49407
@@ -103,7 +103,7 @@ def test_pickles_after_use_for_worker_processes(preprocess):
 
 
 def test_word_cache_stays_exact_when_full(monkeypatch):
-    monkeypatch.setattr("models.preprocess.text.WORD_CACHE_SIZE", 8)
+    monkeypatch.setattr("bindspace.models.preprocess.text.WORD_CACHE_SIZE", 8)
     preprocess = TextPreprocessor()
     rng = random.Random(1)
     words = ["dog", "barking", "rain", "roof", "thermal", "camera", "Night", "walk", "run!", "it's", "x9"]

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 import torch
 
-from models.preprocess import VideoPreprocessor
-from models.preprocess.image import CLIP_MEAN, CLIP_STD
-from models.preprocess.video import _pick_frames, clip_windows, crop_offsets
+from bindspace.models.preprocess import VideoPreprocessor
+from bindspace.models.preprocess.image import CLIP_MEAN, CLIP_STD
+from bindspace.models.preprocess.video import _pick_frames, clip_windows, crop_offsets
 from preprocess_samples import index_frame, read_index, video_bytes
 
 MEAN = torch.tensor(CLIP_MEAN).view(3, 1, 1, 1)

@@ -17,7 +17,7 @@ from test_app_auth import KEY, OPEN_ROUTES, app_routes
 from test_app_server import LiveServer, live_server
 from test_reliability_server import ServerProcess, shared_tiny_model
 
-import app.auth
+from bindspace.app import auth
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +99,7 @@ def test_every_configured_key_is_compared_in_constant_time(keyed, monkeypatch) -
         calls.append((given, expected))
         return hmac.compare_digest(given, expected)
 
-    monkeypatch.setattr(app.auth, "hmac", SimpleNamespace(compare_digest=spy))
+    monkeypatch.setattr(auth, "hmac", SimpleNamespace(compare_digest=spy))
     configured = [key.get_secret_value().encode() for key in keyed.settings.api_keys]
     assert len(configured) == 2
     with keyed.client() as http:

@@ -38,14 +38,14 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # the scripts run as `python tests/...`; forked servers import app from here
     sys.path.insert(0, str(REPO))
-PRELOAD = ["torch", "uvicorn", "fastapi", "app.cli", "app.main", "open_clip.tokenizer", "test_reliability_server"]
+PRELOAD = ["torch", "uvicorn", "fastapi", "bindspace.app.cli", "bindspace.app.main", "open_clip.tokenizer", "test_reliability_server"]
 _FORK_CONTEXT: multiprocessing.context.BaseContext | None = None
 
 
 def make_tiny_model(directory: Path, seed: int = 1234) -> Path:
     """Write a tiny random-weight model (all six encoders) to `directory` (in a child process, so that
     this process never starts torch's thread pools before forking) and return it."""
-    code = ("import sys, torch, models; torch.manual_seed(int(sys.argv[2])); "
+    code = ("import sys, torch; from bindspace import models; torch.manual_seed(int(sys.argv[2])); "
             "models.save_model(models.build_model('tiny'), sys.argv[1], name='tiny-reliability')")
     subprocess.run([sys.executable, "-c", code, str(directory), str(seed)], check=True, cwd=REPO,
                    env={**os.environ, "HF_HUB_OFFLINE": "1"}, timeout=300)
@@ -85,7 +85,7 @@ def _serve_in_child(environment: dict[str, str], port: int, log_path: str) -> No
     os.dup2(log, 2)
     sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115 - lives as long as the process
     sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
-    from app.cli import main
+    from bindspace.app.cli import main
 
     sys.exit(main(["serve", "--host", "127.0.0.1", "--port", str(port)]))
 
@@ -135,7 +135,7 @@ class ServerProcess:
             log = open(self.log_path, "ab")  # noqa: SIM115 - the child keeps it; closed below
             try:
                 self._handle = subprocess.Popen(
-                    [sys.executable, "-m", "app", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+                    [sys.executable, "-m", "bindspace.app", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
                     cwd=REPO, env={**os.environ, **self.environment}, stdout=log, stderr=subprocess.STDOUT,
                     stdin=subprocess.DEVNULL)
             finally:

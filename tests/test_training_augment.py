@@ -1,9 +1,9 @@
 import pytest
 import torch
 
-from models import build_model
-from models.training.augment import random_resized_crop_flip
-from models.training.patch_dropout import encode_with_patch_dropout
+from bindspace.models import build_model
+from bindspace.training.augment import random_resized_crop_flip
+from bindspace.training.patch_dropout import encode_with_patch_dropout
 
 
 def test_crop_keeps_shape_and_is_reproducible():

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from app.cli import main
+from bindspace.app.cli import main
 
 
 def test_train_reports_a_missing_manifest(tmp_path, capsys):

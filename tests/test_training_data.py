@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 import torch
 
-from models.errors import InputError
-from models.training.cache import TensorCache
-from models.training.data import PairDataset
-from models.training.manifest import read_manifest
-from models.training.sampler import EpochBatches
+from bindspace.models.errors import InputError
+from bindspace.training.cache import TensorCache
+from bindspace.training.data import PairDataset
+from bindspace.training.manifest import read_manifest
+from bindspace.training.sampler import EpochBatches
 
 
 class CountingPreprocessor:

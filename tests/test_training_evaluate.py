@@ -3,9 +3,9 @@ import json
 import pytest
 import torch
 
-from models import build_model
-from models.training.evaluate import evaluate_model, read_class_prompts, report_markdown
-from models.training.manifest import read_manifest
+from bindspace.models import build_model
+from bindspace.training.evaluate import evaluate_model, read_class_prompts, report_markdown
+from bindspace.training.manifest import read_manifest
 
 
 def test_class_prompts_from_a_corpus_concepts_file(tmp_path):
@@ -43,7 +43,7 @@ def test_class_prompt_errors(tmp_path, content, message):
 def test_report_covers_every_kind_and_ordered_pair(tmp_path):
     import numpy as np
 
-    from models.preprocess import build_preprocessors
+    from bindspace.models.preprocess import build_preprocessors
 
     lines = []
     for i in range(6):

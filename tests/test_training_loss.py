@@ -3,7 +3,7 @@ import math
 import pytest
 import torch
 
-from models.training.loss import InfoNCELoss, symmetric_info_nce
+from bindspace.training.loss import InfoNCELoss, symmetric_info_nce
 
 
 def test_identity_pairs_known_value():

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from models.training.manifest import ManifestError, manifest_kinds, read_manifest
+from bindspace.training.manifest import ManifestError, manifest_kinds, read_manifest
 
 
 def write_lines(path, lines):

@@ -3,7 +3,7 @@ import math
 import pytest
 import torch
 
-from models.training.metrics import (
+from bindspace.training.metrics import (
     class_mean_accuracy,
     ensemble_class_embeddings,
     retrieval_recall,

@@ -3,7 +3,7 @@ import math
 import pytest
 import torch
 
-from models.training.schedule import WarmupCosine, warmup_cosine_scheduler
+from bindspace.training.schedule import WarmupCosine, warmup_cosine_scheduler
 
 
 def test_warmup_rises_linearly_then_cosine_reaches_floor():

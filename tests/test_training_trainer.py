@@ -9,13 +9,13 @@ import pytest
 import torch
 from PIL import Image
 
-from models import build_model
-from models.config import get_config
-from models.preprocess import build_preprocessors
-from models.training.loss import InfoNCELoss
-from models.training.manifest import read_manifest
-from models.training.stage import StageConfig, binding_stage
-from models.training.trainer import StageTrainer, TrainOptions
+from bindspace.models import build_model
+from bindspace.models.config import get_config
+from bindspace.models.preprocess import build_preprocessors
+from bindspace.training.loss import InfoNCELoss
+from bindspace.training.manifest import read_manifest
+from bindspace.training.stage import StageConfig, binding_stage
+from bindspace.training.trainer import StageTrainer, TrainOptions
 
 CLASSES = ("red square", "green stripes", "blue ring", "yellow dots")
 COLOURS = ((220, 40, 40), (40, 190, 60), (50, 60, 220), (230, 210, 40))
@@ -151,7 +151,7 @@ def test_anchor_stage_learns_image_text_and_its_temperature(manifests, preproces
 
 
 def test_run_stages_keeps_finished_stages(manifests, preprocessors, tmp_path):
-    from models.training.pipeline import run_stages
+    from bindspace.training.pipeline import run_stages
 
     short = binding_stage("imu", anchor="text", steps=3, batch_size=16, lr=3e-3, warmup_steps=1, temperature=0.1)
     model, summaries = run_stages(fresh_model(("text", "imu")), [short], *records(manifests, ["text", "imu"]),

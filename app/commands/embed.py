@@ -7,12 +7,12 @@ import json
 import sys
 from pathlib import Path
 
-from app.embedding import normalize_rows
-from app.file_embedding import FileEmbedder, guess_kind
-from app.model_source import ModelNotFoundError
-from app.settings import get_settings
-from models.errors import InputError
-from models.preprocess import INPUT_KINDS
+from bindspace.app.embedding import normalize_rows
+from bindspace.app.file_embedding import FileEmbedder, guess_kind
+from bindspace.app.model_source import ModelNotFoundError
+from bindspace.app.settings import get_settings
+from bindspace.models.errors import InputError
+from bindspace.models.preprocess import INPUT_KINDS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -12,13 +12,13 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from app.embedding import normalize_rows
-from app.file_embedding import FileEmbedder, guess_kind
-from app.model_source import ModelNotFoundError
-from app.settings import get_settings
-from index import CollectionNotFoundError, Database, IndexStoreError, Item
-from models.errors import InputError
-from models.preprocess import ENCODER_FOR, INPUT_KINDS
+from bindspace.app.embedding import normalize_rows
+from bindspace.app.file_embedding import FileEmbedder, guess_kind
+from bindspace.app.model_source import ModelNotFoundError
+from bindspace.app.settings import get_settings
+from bindspace.index import CollectionNotFoundError, Database, IndexStoreError, Item
+from bindspace.models.errors import InputError
+from bindspace.models.preprocess import ENCODER_FOR, INPUT_KINDS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

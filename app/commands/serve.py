@@ -7,8 +7,8 @@ import sys
 
 import uvicorn
 
-from app.model_source import ModelNotFoundError, resolve_model_dir
-from app.settings import get_settings
+from bindspace.app.model_source import ModelNotFoundError, resolve_model_dir
+from bindspace.app.settings import get_settings
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"bindspace serve: {exc}", file=sys.stderr)
         return 2
     uvicorn.run(
-        "app.main:create_app",
+        "bindspace.app.main:create_app",
         factory=True,
         host=args.host or settings.host,
         port=args.port or settings.port,

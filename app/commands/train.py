@@ -97,12 +97,12 @@ def _load_json_argument(value: str) -> dict:
 
 
 def _start_model(args: argparse.Namespace, modalities: list[str]):
-    from models import build_model, get_config
-    from models.training.anchor import load_anchor, with_encoders
+    from bindspace.models import build_model, get_config
+    from bindspace.training.anchor import load_anchor, with_encoders
 
     if args.anchor is not None:
         if args.openclip:
-            from models.openclip import from_open_clip
+            from bindspace.models.openclip import from_open_clip
 
             anchor = from_open_clip(args.openclip, pretrained=args.anchor)
         else:
@@ -118,7 +118,7 @@ def _start_model(args: argparse.Namespace, modalities: list[str]):
 def _split_records(args: argparse.Namespace, kinds: list[str]):
     import torch
 
-    from models.training.manifest import read_manifest
+    from bindspace.training.manifest import read_manifest
 
     records = read_manifest(args.manifest, kinds, split=args.split)
     if args.val_manifest is not None:
@@ -134,12 +134,12 @@ def _split_records(args: argparse.Namespace, kinds: list[str]):
 
 def run_train(args: argparse.Namespace) -> int:
     """Train one stage and write the model; exit 2 on bad input."""
-    from models.errors import InputError
-    from models.preprocess import ENCODER_FOR, build_preprocessors
-    from models.training.anchor import save_model_weights
-    from models.training.manifest import ManifestError
-    from models.training.stage import BINDING_TEMPERATURES, StageConfig
-    from models.training.trainer import StageTrainer, TrainOptions
+    from bindspace.models.errors import InputError
+    from bindspace.models.preprocess import ENCODER_FOR, build_preprocessors
+    from bindspace.training.anchor import save_model_weights
+    from bindspace.training.manifest import ManifestError
+    from bindspace.training.stage import BINDING_TEMPERATURES, StageConfig
+    from bindspace.training.trainer import StageTrainer, TrainOptions
 
     try:
         if args.anchor_stage:
@@ -194,8 +194,8 @@ def _register_train_default(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_train_default(args: argparse.Namespace) -> int:
-    from models.training.pipeline import train_recipe
-    from models.training.recipes import DEFAULT_RECIPE
+    from bindspace.training.pipeline import train_recipe
+    from bindspace.training.recipes import DEFAULT_RECIPE
 
     summary = train_recipe(DEFAULT_RECIPE, work_dir=args.work_dir, out_dir=args.out, corpus_dir=args.corpus_dir,
                            options={"num_workers": args.workers, "progress": not args.quiet,
@@ -228,12 +228,12 @@ def _register_eval(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_eval(args: argparse.Namespace) -> int:
-    from models import load_model
-    from models.errors import InputError
-    from models.preprocess import ENCODER_FOR, build_preprocessors
-    from models.training.cache import TensorCache
-    from models.training.evaluate import evaluate_model, read_class_prompts, report_markdown
-    from models.training.manifest import ManifestError, manifest_kinds, read_manifest
+    from bindspace.models import load_model
+    from bindspace.models.errors import InputError
+    from bindspace.models.preprocess import ENCODER_FOR, build_preprocessors
+    from bindspace.training.cache import TensorCache
+    from bindspace.training.evaluate import evaluate_model, read_class_prompts, report_markdown
+    from bindspace.training.manifest import ManifestError, manifest_kinds, read_manifest
 
     try:
         if (args.corpus is None) == (args.manifest is None):
@@ -284,7 +284,7 @@ def _register_corpus(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_corpus(args: argparse.Namespace) -> int:
-    from models.corpus import write_corpus
+    from bindspace.training.corpus import write_corpus
 
     evaluation = max(1, args.per_concept // 5)
     counts = {"train": args.per_concept,

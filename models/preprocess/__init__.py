@@ -5,21 +5,21 @@ text takes the text itself as `str`) and returns one item's tensor without a bat
 Bad input of any sort raises `models.errors.InputError` with a message naming the problem.
 """
 
-from models.errors import InputError
-from models.preprocess.audio import AudioPreprocessor
-from models.preprocess.depth import DepthPreprocessor
-from models.preprocess.factory import (
+from bindspace.models.errors import InputError
+from bindspace.models.preprocess.audio import AudioPreprocessor
+from bindspace.models.preprocess.depth import DepthPreprocessor
+from bindspace.models.preprocess.factory import (
     ENCODER_FOR,
     INPUT_KINDS,
     Preprocessor,
     build_preprocessors,
 )
-from models.preprocess.image import ImagePreprocessor
-from models.preprocess.imu import ImuPreprocessor
-from models.preprocess.limits import InputLimits
-from models.preprocess.text import TextPreprocessor
-from models.preprocess.thermal import ThermalPreprocessor
-from models.preprocess.video import VideoPreprocessor
+from bindspace.models.preprocess.image import ImagePreprocessor
+from bindspace.models.preprocess.imu import ImuPreprocessor
+from bindspace.models.preprocess.limits import InputLimits
+from bindspace.models.preprocess.text import TextPreprocessor
+from bindspace.models.preprocess.thermal import ThermalPreprocessor
+from bindspace.models.preprocess.video import VideoPreprocessor
 
 __all__ = [
     "ENCODER_FOR",

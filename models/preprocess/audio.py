@@ -31,13 +31,13 @@ import numpy as np
 import soundfile
 import torch
 
-from models.errors import InputError
-from models.preprocess.blas_threads import single_threaded_numpy_blas
-from models.preprocess.fbank import SAMPLE_RATE, log_mel_fbank, num_frames
-from models.preprocess.limits import InputLimits
-from models.preprocess.resample import SincResampler
-from models.preprocess.source import Source, read_source
-from models.preprocess.wav_header import wav_data_chunk
+from bindspace.models.errors import InputError
+from bindspace.models.preprocess.blas_threads import single_threaded_numpy_blas
+from bindspace.models.preprocess.fbank import SAMPLE_RATE, log_mel_fbank, num_frames
+from bindspace.models.preprocess.limits import InputLimits
+from bindspace.models.preprocess.resample import SincResampler
+from bindspace.models.preprocess.source import Source, read_source
+from bindspace.models.preprocess.wav_header import wav_data_chunk
 
 NUM_CLIPS = 3
 CLIP_SECONDS = 2

@@ -33,13 +33,13 @@ import numpy as np
 import torch
 from PIL import Image
 
-from models.errors import InputError
-from models.preprocess.crop import resize_center_crop_map
-from models.preprocess.image import IMAGE_SIZE
-from models.preprocess.image_file import check_image_size, high_bit_depth_array, open_image
-from models.preprocess.limits import InputLimits
-from models.preprocess.npy_file import is_npy, load_npy, npy_shape
-from models.preprocess.source import Source, read_source
+from bindspace.models.errors import InputError
+from bindspace.models.preprocess.crop import resize_center_crop_map
+from bindspace.models.preprocess.image import IMAGE_SIZE
+from bindspace.models.preprocess.image_file import check_image_size, high_bit_depth_array, open_image
+from bindspace.models.preprocess.limits import InputLimits
+from bindspace.models.preprocess.npy_file import is_npy, load_npy, npy_shape
+from bindspace.models.preprocess.source import Source, read_source
 
 DEFAULT_BASELINE_M = 0.075
 DEFAULT_FOCAL_PX = 518.857

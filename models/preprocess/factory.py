@@ -6,14 +6,14 @@ from typing import Any, Protocol
 
 import torch
 
-from models.preprocess.audio import AudioPreprocessor
-from models.preprocess.depth import DepthPreprocessor
-from models.preprocess.image import ImagePreprocessor
-from models.preprocess.imu import ImuPreprocessor
-from models.preprocess.limits import InputLimits
-from models.preprocess.text import TextPreprocessor
-from models.preprocess.thermal import ThermalPreprocessor
-from models.preprocess.video import VideoPreprocessor
+from bindspace.models.preprocess.audio import AudioPreprocessor
+from bindspace.models.preprocess.depth import DepthPreprocessor
+from bindspace.models.preprocess.image import ImagePreprocessor
+from bindspace.models.preprocess.imu import ImuPreprocessor
+from bindspace.models.preprocess.limits import InputLimits
+from bindspace.models.preprocess.text import TextPreprocessor
+from bindspace.models.preprocess.thermal import ThermalPreprocessor
+from bindspace.models.preprocess.video import VideoPreprocessor
 
 INPUT_KINDS = ("image", "video", "text", "audio", "depth", "thermal", "imu")
 """What a client can send; `ENCODER_FOR` names the encoder modality each one goes through."""

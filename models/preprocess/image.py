@@ -23,10 +23,10 @@ import numpy as np
 import torch
 from PIL import Image
 
-from models.preprocess.crop import resize_center_crop
-from models.preprocess.image_file import SIXTEEN_BIT_MODES, high_bit_depth_array, open_image
-from models.preprocess.limits import InputLimits
-from models.preprocess.source import Source, read_source
+from bindspace.models.preprocess.crop import resize_center_crop
+from bindspace.models.preprocess.image_file import SIXTEEN_BIT_MODES, high_bit_depth_array, open_image
+from bindspace.models.preprocess.limits import InputLimits
+from bindspace.models.preprocess.source import Source, read_source
 
 IMAGE_SIZE = 224
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)

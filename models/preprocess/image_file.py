@@ -20,8 +20,8 @@ import warnings
 import numpy as np
 from PIL import Image, ImageOps
 
-from models.errors import InputError
-from models.preprocess.limits import InputLimits
+from bindspace.models.errors import InputError
+from bindspace.models.preprocess.limits import InputLimits
 
 SIXTEEN_BIT_MODES = ("I;16", "I;16L", "I;16B", "I;16N")
 

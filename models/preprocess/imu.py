@@ -36,12 +36,12 @@ from fractions import Fraction
 import numpy as np
 import torch
 
-from models.errors import InputError
-from models.preprocess.blas_threads import single_threaded_numpy_blas
-from models.preprocess.limits import InputLimits
-from models.preprocess.npy_file import is_npy, load_npy
-from models.preprocess.resample import SincResampler
-from models.preprocess.source import Source, read_source
+from bindspace.models.errors import InputError
+from bindspace.models.preprocess.blas_threads import single_threaded_numpy_blas
+from bindspace.models.preprocess.limits import InputLimits
+from bindspace.models.preprocess.npy_file import is_npy, load_npy
+from bindspace.models.preprocess.resample import SincResampler
+from bindspace.models.preprocess.source import Source, read_source
 
 MODEL_RATE = 400
 NUM_STEPS = 2000

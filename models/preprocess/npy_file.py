@@ -6,7 +6,7 @@ import io
 
 import numpy as np
 
-from models.errors import InputError
+from bindspace.models.errors import InputError
 
 NPY_MAGIC = b"\x93NUMPY"
 

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Union
 
-from models.errors import InputError
+from bindspace.models.errors import InputError
 
 Source = Union[bytes, bytearray, memoryview, str, os.PathLike]
 """What every preprocessor accepts: the encoded file itself, or a path to it."""

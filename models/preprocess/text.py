@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING, Union
 
 import torch
 
-from models.errors import InputError
-from models.preprocess.limits import InputLimits
-from models.preprocess.source import read_source
+from bindspace.models.errors import InputError
+from bindspace.models.preprocess.limits import InputLimits
+from bindspace.models.preprocess.source import read_source
 
 if TYPE_CHECKING:
     from open_clip.tokenizer import SimpleTokenizer

@@ -20,12 +20,12 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from models.errors import InputError
-from models.preprocess.crop import resize_center_crop_map
-from models.preprocess.image import IMAGE_SIZE
-from models.preprocess.image_file import high_bit_depth_array, open_image
-from models.preprocess.limits import InputLimits
-from models.preprocess.source import Source, read_source
+from bindspace.models.errors import InputError
+from bindspace.models.preprocess.crop import resize_center_crop_map
+from bindspace.models.preprocess.image import IMAGE_SIZE
+from bindspace.models.preprocess.image_file import high_bit_depth_array, open_image
+from bindspace.models.preprocess.limits import InputLimits
+from bindspace.models.preprocess.source import Source, read_source
 
 LOW_PERCENTILE = 1.0
 HIGH_PERCENTILE = 99.0

@@ -33,10 +33,10 @@ import av
 import numpy as np
 import torch
 
-from models.errors import InputError
-from models.preprocess.image import CLIP_MEAN, CLIP_STD, IMAGE_SIZE
-from models.preprocess.limits import InputLimits
-from models.preprocess.source import Source, resolve_source
+from bindspace.models.errors import InputError
+from bindspace.models.preprocess.image import CLIP_MEAN, CLIP_STD, IMAGE_SIZE
+from bindspace.models.preprocess.limits import InputLimits
+from bindspace.models.preprocess.source import Source, resolve_source
 
 NUM_CLIPS = 5
 CLIP_SECONDS = 2

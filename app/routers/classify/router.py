@@ -6,14 +6,14 @@ import asyncio
 
 from fastapi import APIRouter, Depends
 
-from app.auth import require_api_key
-from app.classification import DEFAULT_TEMPLATES, check_templates, label_embeddings, rank_labels
-from app.dependencies import ready_runtime
-from app.errors import NATIVE_ERRORS, ApiError
-from app.inputs import decode_value
-from app.responses import FastJSONResponse
-from app.routers.classify.schemas import ClassifyRequest, ClassifyResponse, HFClassifyRequest, LabelScoreOut
-from app.runtime import Runtime
+from bindspace.app.auth import require_api_key
+from bindspace.app.classification import DEFAULT_TEMPLATES, check_templates, label_embeddings, rank_labels
+from bindspace.app.dependencies import ready_runtime
+from bindspace.app.errors import NATIVE_ERRORS, ApiError
+from bindspace.app.inputs import decode_value
+from bindspace.app.responses import FastJSONResponse
+from bindspace.app.routers.classify.schemas import ClassifyRequest, ClassifyResponse, HFClassifyRequest, LabelScoreOut
+from bindspace.app.runtime import Runtime
 
 router = APIRouter(prefix="/v1", tags=["classify"], dependencies=[Depends(require_api_key)], responses=NATIVE_ERRORS)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.inputs import EXAMPLE_PNG_URI, InputKind, InputSpec
+from bindspace.app.inputs import EXAMPLE_PNG_URI, InputKind, InputSpec
 
 
 class ClassifyRequest(BaseModel):

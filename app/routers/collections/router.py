@@ -9,12 +9,12 @@ import numpy as np
 from fastapi import APIRouter, Depends, Query, Response
 from starlette.concurrency import run_in_threadpool
 
-from app.auth import require_api_key
-from app.dependencies import get_runtime, ready_runtime
-from app.embedding import normalize_rows
-from app.errors import ApiError, ErrorEnvelope, error_responses
-from app.inputs import InputSpec, check_item_count
-from app.routers.collections.schemas import (
+from bindspace.app.auth import require_api_key
+from bindspace.app.dependencies import get_runtime, ready_runtime
+from bindspace.app.embedding import normalize_rows
+from bindspace.app.errors import ApiError, ErrorEnvelope, error_responses
+from bindspace.app.inputs import InputSpec, check_item_count
+from bindspace.app.routers.collections.schemas import (
     CollectionCreate,
     CollectionList,
     CollectionOut,
@@ -26,8 +26,8 @@ from app.routers.collections.schemas import (
     SearchResponse,
     Upserted,
 )
-from app.runtime import Runtime
-from index import Collection, CollectionInfo, Item
+from bindspace.app.runtime import Runtime
+from bindspace.index import Collection, CollectionInfo, Item
 
 router = APIRouter(prefix="/v1/collections", tags=["collections"], dependencies=[Depends(require_api_key)],
                    responses=error_responses(ErrorEnvelope, 400, 401, 404, 409, 413, 415, 422, 429, 503))

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from app.inputs import EXAMPLE_PNG_URI, InputSpec
+from bindspace.app.inputs import EXAMPLE_PNG_URI, InputSpec
 
 Metadata = dict[str, Any]
 Scalar = str | int | float | bool | None

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 
-from app.routers.docs.page import PAGE
+from bindspace.app.routers.docs.page import PAGE
 
 router = APIRouter(include_in_schema=False)
 

@@ -7,14 +7,14 @@ from typing import get_args
 from fastapi import APIRouter, Depends, Request
 from starlette.datastructures import UploadFile
 
-from app.auth import require_api_key
-from app.dependencies import ready_runtime
-from app.errors import NATIVE_ERRORS, ApiError
-from app.inputs import EXAMPLE_PNG_URI, InputKind, check_item_count, check_media_type, decode_value
-from app.request_body import content_kind, parse_json, read_form
-from app.responses import FastJSONResponse
-from app.routers.embed.schemas import EmbedRequest, EmbedResponse
-from app.runtime import Runtime
+from bindspace.app.auth import require_api_key
+from bindspace.app.dependencies import ready_runtime
+from bindspace.app.errors import NATIVE_ERRORS, ApiError
+from bindspace.app.inputs import EXAMPLE_PNG_URI, InputKind, check_item_count, check_media_type, decode_value
+from bindspace.app.request_body import content_kind, parse_json, read_form
+from bindspace.app.responses import FastJSONResponse
+from bindspace.app.routers.embed.schemas import EmbedRequest, EmbedResponse
+from bindspace.app.runtime import Runtime
 
 router = APIRouter(prefix="/v1", tags=["embed"], dependencies=[Depends(require_api_key)], responses=NATIVE_ERRORS)
 

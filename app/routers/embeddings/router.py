@@ -7,13 +7,13 @@ import base64
 import numpy as np
 from fastapi import APIRouter, Depends
 
-from app.auth import require_api_key
-from app.dependencies import ready_runtime
-from app.errors import NATIVE_ERRORS, ApiError
-from app.inputs import check_item_count, decode_value
-from app.responses import FastJSONResponse
-from app.routers.embeddings.schemas import EmbeddingsRequest, EmbeddingsResponse
-from app.runtime import Runtime
+from bindspace.app.auth import require_api_key
+from bindspace.app.dependencies import ready_runtime
+from bindspace.app.errors import NATIVE_ERRORS, ApiError
+from bindspace.app.inputs import check_item_count, decode_value
+from bindspace.app.responses import FastJSONResponse
+from bindspace.app.routers.embeddings.schemas import EmbeddingsRequest, EmbeddingsResponse
+from bindspace.app.runtime import Runtime
 
 router = APIRouter(prefix="/v1", tags=["openai"], dependencies=[Depends(require_api_key)], responses=NATIVE_ERRORS)
 

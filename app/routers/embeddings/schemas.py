@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.inputs import EXAMPLE_PNG_URI, InputKind
+from bindspace.app.inputs import EXAMPLE_PNG_URI, InputKind
 
 
 class EmbeddingsRequest(BaseModel):

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from app.auth import require_api_key
-from app.dependencies import ready_runtime
-from app.errors import NATIVE_ERRORS
-from app.routers.model_info.schemas import ModelCard, ModelList, QueueInfo
-from app.runtime import Runtime
+from bindspace.app.auth import require_api_key
+from bindspace.app.dependencies import ready_runtime
+from bindspace.app.errors import NATIVE_ERRORS
+from bindspace.app.routers.model_info.schemas import ModelCard, ModelList, QueueInfo
+from bindspace.app.runtime import Runtime
 
 router = APIRouter(prefix="/v1", tags=["models"], dependencies=[Depends(require_api_key)], responses=NATIVE_ERRORS)
 

@@ -6,8 +6,8 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from app.dependencies import get_runtime
-from app.runtime import Runtime
+from bindspace.app.dependencies import get_runtime
+from bindspace.app.runtime import Runtime
 
 router = APIRouter(tags=["operations"])
 

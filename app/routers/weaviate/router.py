@@ -10,13 +10,13 @@ import asyncio
 
 from fastapi import APIRouter, Depends, Response
 
-from app.auth import require_api_key
-from app.dependencies import get_runtime, ready_runtime
-from app.errors import WEAVIATE_ERRORS
-from app.inputs import check_item_count, decode_base64
-from app.responses import FastJSONResponse
-from app.routers.weaviate.schemas import VECTORIZE_FIELDS, MetaResponse, VectorizeRequest, VectorizeResponse
-from app.runtime import Runtime
+from bindspace.app.auth import require_api_key
+from bindspace.app.dependencies import get_runtime, ready_runtime
+from bindspace.app.errors import WEAVIATE_ERRORS
+from bindspace.app.inputs import check_item_count, decode_base64
+from bindspace.app.responses import FastJSONResponse
+from bindspace.app.routers.weaviate.schemas import VECTORIZE_FIELDS, MetaResponse, VectorizeRequest, VectorizeResponse
+from bindspace.app.runtime import Runtime
 
 router = APIRouter(tags=["weaviate"])
 protected = APIRouter(tags=["weaviate"], dependencies=[Depends(require_api_key)], responses=WEAVIATE_ERRORS)

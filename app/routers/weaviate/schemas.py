@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.inputs import EXAMPLE_PNG_BASE64
+from bindspace.app.inputs import EXAMPLE_PNG_BASE64
 
 # Request field -> (input kind, response field), in the order the response lists them.
 VECTORIZE_FIELDS: dict[str, tuple[str, str]] = {

@@ -9,7 +9,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from models.training.stage import StageConfig, binding_stage
+from bindspace.training.stage import StageConfig, binding_stage
 
 BOUND_KINDS = ("audio", "depth", "thermal", "imu")
 

@@ -4,8 +4,8 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from models.training.augment import AUGMENTABLE_KINDS
-from models.training.manifest import MEDIA_KINDS, TEXT_KIND
+from bindspace.training.augment import AUGMENTABLE_KINDS
+from bindspace.training.manifest import MEDIA_KINDS, TEXT_KIND
 
 BINDING_TEMPERATURES = {"audio": 0.05, "depth": 0.2, "thermal": 0.1, "imu": 0.2}
 """ImageBind's fixed InfoNCE temperatures for binding each modality to images."""

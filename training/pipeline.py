@@ -15,16 +15,16 @@ from typing import Any
 
 import torch
 
-from models.factory import build_model, load_model, save_model
-from models.model import ImageBindModel
-from models.training.anchor import save_model_weights
-from models.training.cache import TensorCache
-from models.training.data import PairDataset, warm_cache
-from models.training.manifest import ManifestRecord, read_manifest
-from models.training.metrics_log import MetricsLog
-from models.training.recipes import Recipe
-from models.training.stage import StageConfig
-from models.training.trainer import StageResult, StageTrainer, TrainOptions
+from bindspace.models.factory import build_model, load_model, save_model
+from bindspace.models.model import ImageBindModel
+from bindspace.training.anchor import save_model_weights
+from bindspace.training.cache import TensorCache
+from bindspace.training.data import PairDataset, warm_cache
+from bindspace.training.manifest import ManifestRecord, read_manifest
+from bindspace.training.metrics_log import MetricsLog
+from bindspace.training.recipes import Recipe
+from bindspace.training.stage import StageConfig
+from bindspace.training.trainer import StageResult, StageTrainer, TrainOptions
 
 STAGE_MODEL = "model"
 
@@ -39,7 +39,7 @@ def corpus_manifest(corpus_dir: str | os.PathLike, split: str) -> Path:
 
 def prepare_corpus(corpus_dir: str | os.PathLike, parameters: Mapping[str, Any]) -> Path:
     """Write the procedural corpus into `corpus_dir` unless a complete one with these parameters is there."""
-    from models.corpus import write_corpus
+    from bindspace.training.corpus import write_corpus
 
     corpus_dir = Path(corpus_dir)
     marker = corpus_dir / "parameters.json"
@@ -98,7 +98,7 @@ def train_recipe(
 ) -> dict[str, Any]:
     """Train `recipe` from nothing to a stored model in `out_dir`; returns (and writes to
     `<work_dir>/summary.json`) the phases' wall-clock times and each stage's validation metrics."""
-    from models.preprocess import InputLimits, build_preprocessors
+    from bindspace.models.preprocess import InputLimits, build_preprocessors
 
     started = time.perf_counter()
     work_dir = Path(work_dir)

@@ -8,9 +8,9 @@ from typing import Any, Mapping
 
 import torch
 
-from models.config import MODALITIES, ModelConfig
-from models.factory import build_model, load_model, save_model
-from models.model import ImageBindModel
+from bindspace.models.config import MODALITIES, ModelConfig
+from bindspace.models.factory import build_model, load_model, save_model
+from bindspace.models.model import ImageBindModel
 
 
 def load_anchor(source: str | os.PathLike, *, config: str | Mapping[str, Any] | None = None) -> ImageBindModel:

@@ -4,13 +4,13 @@ An image-text anchor is trained with symmetric InfoNCE and a learnable temperatu
 modality is then bound to the frozen image encoder on (image, X) pairs at a fixed temperature.
 """
 
-from models.training.evaluate import evaluate_model, read_class_prompts, report_markdown
-from models.training.loss import InfoNCELoss, symmetric_info_nce
-from models.training.manifest import ManifestError, ManifestRecord, read_manifest
-from models.training.recipes import DEFAULT_RECIPE, Recipe
-from models.training.schedule import WarmupCosine, warmup_cosine_scheduler
-from models.training.stage import BINDING_TEMPERATURES, StageConfig, binding_stage
-from models.training.trainer import StageResult, StageTrainer, TrainOptions
+from bindspace.training.evaluate import evaluate_model, read_class_prompts, report_markdown
+from bindspace.training.loss import InfoNCELoss, symmetric_info_nce
+from bindspace.training.manifest import ManifestError, ManifestRecord, read_manifest
+from bindspace.training.recipes import DEFAULT_RECIPE, Recipe
+from bindspace.training.schedule import WarmupCosine, warmup_cosine_scheduler
+from bindspace.training.stage import BINDING_TEMPERATURES, StageConfig, binding_stage
+from bindspace.training.trainer import StageResult, StageTrainer, TrainOptions
 
 __all__ = [
     "BINDING_TEMPERATURES",

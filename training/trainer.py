@@ -12,20 +12,20 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from models.model import modality_of
-from models.preprocess import ENCODER_FOR
-from models.training.cache import TensorCache
-from models.training.data import PairDataset, item_loader, sequential_batches
-from models.training.embedding import encoder_modules, frozen_embeddings
-from models.training.loss import InfoNCELoss, symmetric_info_nce
-from models.training.manifest import ManifestRecord
-from models.training.metrics import retrieval_recall
-from models.training.metrics_log import MetricsLog
-from models.training.patch_dropout import encode_with_patch_dropout
-from models.training.sampler import EpochBatches, ResumableBatchSampler
-from models.training.schedule import warmup_cosine_scheduler
-from models.training.stage import StageConfig
-from models.training.state import list_checkpoints, load_checkpoint_state, restore_rng, save_checkpoint, seed_everything
+from bindspace.models.model import modality_of
+from bindspace.models.preprocess import ENCODER_FOR
+from bindspace.training.cache import TensorCache
+from bindspace.training.data import PairDataset, item_loader, sequential_batches
+from bindspace.training.embedding import encoder_modules, frozen_embeddings
+from bindspace.training.loss import InfoNCELoss, symmetric_info_nce
+from bindspace.training.manifest import ManifestRecord
+from bindspace.training.metrics import retrieval_recall
+from bindspace.training.metrics_log import MetricsLog
+from bindspace.training.patch_dropout import encode_with_patch_dropout
+from bindspace.training.sampler import EpochBatches, ResumableBatchSampler
+from bindspace.training.schedule import warmup_cosine_scheduler
+from bindspace.training.stage import StageConfig
+from bindspace.training.state import list_checkpoints, load_checkpoint_state, restore_rng, save_checkpoint, seed_everything
 
 NO_DECAY_NAMES = ("pos_embed", "cls_token", "token_embedding", "bias_k", "bias_v", "log_logit_scale")
 

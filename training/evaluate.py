@@ -15,12 +15,12 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from models.preprocess import ENCODER_FOR
-from models.training.cache import TensorCache
-from models.training.data import PairDataset
-from models.training.embedding import embed_dataset
-from models.training.manifest import TEXT_KIND, ManifestRecord
-from models.training.metrics import (
+from bindspace.models.preprocess import ENCODER_FOR
+from bindspace.training.cache import TensorCache
+from bindspace.training.data import PairDataset
+from bindspace.training.embedding import embed_dataset
+from bindspace.training.manifest import TEXT_KIND, ManifestRecord
+from bindspace.training.metrics import (
     class_mean_accuracy,
     ensemble_class_embeddings,
     retrieval_recall,

@@ -7,9 +7,9 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from models.training.cache import TensorCache
-from models.training.data import PairDataset, item_loader, sequential_batches
-from models.training.manifest import TEXT_KIND
+from bindspace.training.cache import TensorCache
+from bindspace.training.data import PairDataset, item_loader, sequential_batches
+from bindspace.training.manifest import TEXT_KIND
 
 
 def encoder_modules(model: nn.Module, modality: str) -> list[nn.Module]:

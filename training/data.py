@@ -14,10 +14,10 @@ from typing import Any
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from models.errors import InputError
-from models.training.augment import random_resized_crop_flip
-from models.training.cache import TensorCache
-from models.training.manifest import TEXT_KIND, ManifestRecord
+from bindspace.models.errors import InputError
+from bindspace.training.augment import random_resized_crop_flip
+from bindspace.training.cache import TensorCache
+from bindspace.training.manifest import TEXT_KIND, ManifestRecord
 
 CLIP_STACK_KINDS = ("audio", "video")
 """Kinds whose preprocessed tensor is a stack of clips `(S, ...)`; training may draw one clip."""
@@ -26,9 +26,9 @@ CLIP_STACK_KINDS = ("audio", "video")
 @lru_cache(maxsize=1)
 def preprocessing_code_digest() -> str:
     """sha256 of the preprocessing package's source, so a code change invalidates cached tensors."""
-    import models.preprocess
+    from bindspace.models import preprocess
 
-    folder = Path(models.preprocess.__file__).parent
+    folder = Path(preprocess.__file__).parent
     digest = hashlib.sha256()
     for path in sorted(folder.glob("*.py")):
         digest.update(path.name.encode())

@@ -1,0 +1,1 @@
+"""The serving engine: a loaded model, dynamic batching and zero-shot classification, without HTTP."""
