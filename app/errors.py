@@ -18,6 +18,7 @@ from starlette.routing import Match
 
 from bindspace.app.batching import QueueFullError
 from bindspace.index.errors import (
+    BackendUnavailableError,
     CollectionExistsError,
     CollectionNotFoundError,
     CorruptDataError,
@@ -158,6 +159,9 @@ def _index_error(exc: IndexStoreError) -> ApiError:
         return ApiError(409, str(exc), code="collection_closed")
     if isinstance(exc, DimensionMismatchError):
         return ApiError(422, str(exc), code="dimension_mismatch")
+    if isinstance(exc, BackendUnavailableError):
+        log.error("index backend failure: %s", exc)
+        return ApiError(503, str(exc), code="index_unavailable", error_type="server_error")
     if isinstance(exc, (DataDirLockedError, CorruptDataError)):
         log.error("index failure: %s", exc)
         return ApiError(500, f"Index failure: {exc}", code="index_failure", error_type="server_error")

@@ -9,7 +9,9 @@
 from bindspace.index.collection import Collection
 from bindspace.index.config import IndexLimits, MaintenanceConfig
 from bindspace.index.database import Database
+from bindspace.index.opening import BACKEND_NAMES, open_database
 from bindspace.index.errors import (
+    BackendUnavailableError,
     CollectionExistsError,
     CollectionNotFoundError,
     CorruptDataError,
@@ -24,9 +26,11 @@ from bindspace.index.errors import (
     InvalidSearchError,
     ItemNotFoundError,
 )
-from bindspace.index.records import CollectionInfo, CollectionStats, Hit, Item
+from bindspace.index.records import CollectionInfo, CollectionStats, Hit, Item, ItemInfo, Page
 
 __all__ = [
+    "BackendUnavailableError",
+    "BACKEND_NAMES",
     "Collection",
     "CollectionExistsError",
     "CollectionInfo",
@@ -46,6 +50,9 @@ __all__ = [
     "InvalidNameError",
     "InvalidSearchError",
     "Item",
+    "ItemInfo",
     "ItemNotFoundError",
     "MaintenanceConfig",
+    "Page",
+    "open_database",
 ]

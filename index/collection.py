@@ -36,14 +36,15 @@ from bindspace.index.errors import (
 )
 from bindspace.index.exact import exact_top_k, rerank
 from bindspace.index.files import tmp_path
-from bindspace.index.filters import MetadataFilter, parse_filter
+from bindspace.index.filter_language import Node, parse
+from bindspace.index.filter_sql import to_sql
 from bindspace.index.maintenance import MaintenanceWorker
 from bindspace.index.membership import Membership
-from bindspace.index.records import CollectionInfo, CollectionStats, Hit, Item
+from bindspace.index.records import CollectionInfo, CollectionStats, Hit, Item, ItemInfo, Page, merge_metadata
 from bindspace.index.rwlock import ReadWriteLock
 from bindspace.index.snapshot import read_snapshot, write_snapshot
 from bindspace.index.store import ItemStore, WriteResult
-from bindspace.index.validation import as_vectors, check_item_id, check_modality, prepare_items
+from bindspace.index.validation import as_vectors, check_item_id, check_modality, check_page_size, prepare_items
 
 log = logging.getLogger("bindspace.index")
 
@@ -139,6 +140,21 @@ class Collection:
             self._apply(result, batch.vectors)
         self._schedule_maintenance()
 
+    def update_metadata(self, item_id: str, patch: Mapping[str, Any]) -> Item:
+        """Merge `patch` into an item's metadata (top-level keys; a null value removes the key) and return
+        the updated item; its vector and modality stay. Atomic against other writes; durable on return."""
+        item_id = check_item_id(item_id, self._limits.max_id_bytes)
+        with self._writing:
+            self._check_usable(writing=True)
+            stored = self._store.get_live([item_id]).get(item_id)
+            if stored is None:
+                raise ItemNotFoundError(f"collection {self.name!r} has no item {item_id!r}")
+            item = Item(item_id, stored.vector, stored.modality, merge_metadata(stored.metadata, patch))
+            batch = prepare_items([item], self.spec.dimension, self.spec.metric, self._limits)
+            self._apply(self._store.upsert(batch, purge_through=self._seq), batch.vectors)
+        self._schedule_maintenance()
+        return item
+
     def delete(self, ids: Sequence[str]) -> int:
         """Delete the items with these ids (unknown ids are ignored); returns how many existed.
         Durable when this returns."""
@@ -230,13 +246,13 @@ class Collection:
         k: int,
         *,
         modalities: str | Iterable[str] | None = None,
-        filter: MetadataFilter | None = None,
+        filter: Mapping[str, Any] | None = None,
         params: Mapping[str, Any] | None = None,
     ) -> list[list[Hit]]:
         """The `k` nearest items to each row of `queries` (shape `(n, dimension)`), best first.
 
         `modalities` restricts results to items of those modalities; `filter` to items whose metadata
-        equals the given values (all keys must match; a list value matches any of its elements).
+        satisfies a filter of the filter language (filter_language.py).
         `params` sets search-time parameters (`nprobe` for IVF, `efSearch` for HNSW, and for both
         `k_factor`: take `k * k_factor` candidates from the index and return the best `k` by exact
         score from the stored vectors) over the collection's defaults. When at least `k` items match,
@@ -248,7 +264,7 @@ class Collection:
         if len(vectors) > self._limits.max_queries:
             raise InvalidSearchError(f"at most {self._limits.max_queries} queries per search, got {len(vectors)}")
         wanted_modalities = self._check_modalities(modalities)
-        parsed_filter = parse_filter(filter, self._limits.max_filter_values)
+        parsed_filter = parse(filter, self._limits.max_filter_values)
         search_params = self._backend.check_params({**self.spec.search_params, **(params or {})})
         if k * search_params.get("k_factor", 1) > self._limits.max_rerank_candidates:
             raise InvalidSearchError(f"k * k_factor must be at most {self._limits.max_rerank_candidates}, got "
@@ -264,14 +280,15 @@ class Collection:
         queries: np.ndarray,
         k: int,
         modalities: list[str] | None,
-        parsed_filter: dict[str, list[str]],
+        parsed_filter: Node | None,
         params: dict[str, Any],
     ) -> tuple[np.ndarray, np.ndarray]:
         allowed = None
-        if modalities is not None or parsed_filter:
+        if modalities is not None or parsed_filter is not None:
             allowed = self._membership.live_iids(modalities)
-            if parsed_filter:
-                allowed = np.intersect1d(allowed, self._store.iids_matching(parsed_filter), assume_unique=True)
+            if parsed_filter is not None:
+                matching_iids = self._store.iids_matching(*to_sql(parsed_filter))
+                allowed = np.intersect1d(allowed, matching_iids, assume_unique=True)
             matching = len(allowed)
         else:
             matching = self._membership.count()
@@ -292,6 +309,32 @@ class Collection:
             candidates = allowed if allowed is not None else self._membership.live_iids()
             scores[short], iids[short] = self._exact(queries[short], k, candidates)
         return scores, iids
+
+    def list_items(
+        self,
+        *,
+        filter: Mapping[str, Any] | None = None,
+        modalities: str | Iterable[str] | None = None,
+        limit: int = 100,
+        cursor: str | None = None,
+    ) -> Page:
+        """One page of items (ids, modalities, metadata) in id order, restricted like `search`; pass the
+        page's `next_cursor` as `cursor` for the next page (None: the last page was reached)."""
+        limit = check_page_size(limit, self._limits.max_page_items)
+        if cursor is not None:
+            cursor = check_item_id(cursor, self._limits.max_id_bytes)
+        wanted_modalities = self._check_modalities(modalities)
+        tree = parse(filter, self._limits.max_filter_values)
+        where, params = to_sql(tree) if tree is not None else (None, [])
+        if wanted_modalities is not None:
+            modality_clause = f"i.modality IN ({','.join('?' * len(wanted_modalities))})"
+            where = modality_clause if where is None else f"{modality_clause} AND ({where})"
+            params = [*wanted_modalities, *params]
+        with self._lock.shared():
+            self._check_usable()
+            rows = self._store.page(cursor, limit + 1, where, params)
+        items = [ItemInfo(row[0], row[1], json.loads(row[2])) for row in rows[:limit]]
+        return Page(items, items[-1].id if len(rows) > limit else None)
 
     def _exact(self, queries: np.ndarray, k: int, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Exact search over the stored vectors of `candidates`."""

@@ -21,6 +21,8 @@ class IndexLimits:
     """Most candidates per query (`k * k_factor`) a re-ranked search may fetch from the store."""
     max_dimension: int = 16_384
     max_filter_values: int = 1_024
+    max_page_items: int = 1_000
+    """Most items one listing page returns."""
 
 
 @dataclass(frozen=True)

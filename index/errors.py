@@ -56,3 +56,7 @@ class InvalidSearchError(IndexStoreError):
 
 class CorruptDataError(IndexStoreError):
     """Files in the data directory are unreadable in a way that cannot be repaired automatically."""
+
+
+class BackendUnavailableError(IndexStoreError):
+    """The vector database behind the index (Milvus) failed or cannot be reached."""

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
+from bindspace.index.errors import InvalidItemError
 
 
 @dataclass
@@ -59,3 +62,33 @@ class CollectionStats:
     trained: bool
     removed_held: int
     maintenance_error: str | None
+
+
+@dataclass(frozen=True)
+class ItemInfo:
+    """A stored item without its vector, as listings return it."""
+
+    id: str
+    modality: str
+    metadata: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a listing; `next_cursor` continues it (None on the last page)."""
+
+    items: list[ItemInfo]
+    next_cursor: str | None
+
+
+def merge_metadata(metadata: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
+    """`metadata` with `patch`'s top-level keys set, and removed where `patch` gives null."""
+    if not isinstance(patch, Mapping):
+        raise InvalidItemError(f"a metadata update must be a JSON object, got {type(patch).__name__}")
+    merged = dict(metadata)
+    for key, value in patch.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    return merged

@@ -226,19 +226,27 @@ class ItemStore:
             after = rows[-1][0]
             yield self._as_arrays([row[0] for row in rows], [row[1] for row in rows])
 
-    def iids_matching(self, parsed_filter: dict[str, list[str]]) -> np.ndarray:
-        """Sorted iids (live or not yet purged) whose tags satisfy every key of a parsed filter."""
-        result: np.ndarray | None = None
+    def iids_matching(self, where: str, params: list) -> np.ndarray:
+        """Sorted iids (live or not yet purged) of the items satisfying an SQL condition over `items i`."""
         with self._reader() as conn:
-            for key, codes in parsed_filter.items():
-                rows = conn.execute(
-                    f"SELECT iid FROM tags WHERE key = ? AND code IN ({_placeholders(len(codes))})", (key, *codes)
-                ).fetchall()
-                iids = np.unique(np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows)))
-                result = iids if result is None else np.intersect1d(result, iids, assume_unique=True)
-                if result.size == 0:
-                    break
-        return np.empty(0, dtype=np.int64) if result is None else result
+            rows = conn.execute(f"SELECT i.iid FROM items i WHERE {where} ORDER BY i.iid", params).fetchall()
+        return np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
+
+    def page(self, after: str | None, limit: int, where: str | None, params: list) -> list[tuple[str, str, str]]:
+        """Up to `limit` live `(id, modality, metadata JSON)` rows in id order, ids after `after`, that
+        satisfy an SQL condition over `items i` (None: all)."""
+        clauses, values = ["i.dead_seq IS NULL"], []
+        if after is not None:
+            clauses.append("i.id > ?")
+            values.append(after)
+        if where is not None:
+            clauses.append(f"({where})")
+            values += params
+        with self._reader() as conn:
+            return conn.execute(
+                f"SELECT i.id, i.modality, i.metadata FROM items i WHERE {' AND '.join(clauses)} ORDER BY i.id LIMIT ?",
+                (*values, limit),
+            ).fetchall()
 
     def _as_arrays(self, iids: list[int], blobs: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
         dimension = self.spec.dimension

@@ -54,6 +54,13 @@ def check_item_id(item_id: Any, max_bytes: int) -> str:
     return item_id
 
 
+def check_page_size(limit: Any, most: int) -> int:
+    """Return `limit` if it is an integer from 1 to `most`."""
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= most:
+        raise InvalidItemError(f"page size (limit) must be an integer from 1 to {most}, got {limit!r}")
+    return limit
+
+
 def encode_metadata(metadata: Any, max_bytes: int, item_id: str) -> str:
     """Serialize an item's metadata (a JSON object with string keys) and enforce the size limit."""
     if not isinstance(metadata, Mapping):
