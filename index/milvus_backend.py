@@ -30,6 +30,7 @@ from bindspace.index.errors import (
     CollectionExistsError,
     CollectionNotFoundError,
     CorruptDataError,
+    DatabaseClosedError,
     InvalidFilterError,
     InvalidIndexSpecError,
     InvalidItemError,
@@ -70,6 +71,7 @@ _OUTPUT = ["id", "modality", "metadata"]
 _EXACT_CHUNK = 4096
 _MAX_EF = 1 << 16
 _MAX_K_FACTOR = 64
+_COLLECTION_NOT_FOUND = 100
 
 
 def milvus_index(spec: CollectionSpec) -> tuple[str, dict[str, Any]]:
@@ -351,6 +353,8 @@ class MilvusCollection:
         try:
             return function(*args, **kwargs)
         except MilvusException as exc:
+            if exc.code == _COLLECTION_NOT_FOUND:
+                raise DatabaseClosedError(f"collection {self.name!r} was dropped") from exc
             raise _unavailable(exc) from exc
 
     def _check_ids(self, ids: Sequence[str]) -> list[str]:
@@ -393,6 +397,7 @@ class MilvusDatabase:
             else flush_each_write
         self._mutex = threading.Lock()
         self._collections: dict[str, MilvusCollection] = {}
+        self._closed = False
         try:
             self._client = MilvusClient(uri, token=token)
         except MilvusException as exc:
@@ -414,8 +419,9 @@ class MilvusDatabase:
         train_size: int | None = None,
         search_params: dict[str, Any] | None = None,
     ) -> MilvusCollection:
-        """Create an empty collection (see `Database.create_collection`; `train_size` does not apply:
-        Milvus builds its indexes itself)."""
+        """Create an empty collection (see `Database.create_collection`). `train_size` is checked as for
+        FAISS but unused: Milvus trains IVF indexes itself when it builds a segment's index."""
+        self._check_open()
         check_collection_name(name)
         most = self._limits.max_dimension
         if isinstance(dimension, bool) or not isinstance(dimension, int) or not 1 <= dimension <= most:
@@ -427,9 +433,17 @@ class MilvusDatabase:
         spec = CollectionSpec(name, dimension, metric, index, train_size, dict(search_params or {}))
         index_type, build_params = milvus_index(spec)
         if train_size is not None:
-            raise InvalidIndexSpecError("train_size does not apply to Milvus collections; leave it unset")
+            if not index_type.startswith("IVF"):
+                raise InvalidIndexSpecError(f"index {index!r} needs no training; leave train_size unset")
+            nlist = build_params["nlist"]
+            if isinstance(train_size, bool) or not isinstance(train_size, int) or train_size < nlist:
+                raise InvalidIndexSpecError(
+                    f"train_size for {index!r} must be an integer of at least {nlist}, got {train_size!r}")
         probe = MilvusCollection(self._client, spec, self._limits, self._maintenance, self._flush)
-        probe._check_params(spec.search_params)
+        try:
+            probe._check_params(spec.search_params)
+        except InvalidSearchError as exc:
+            raise InvalidIndexSpecError(f"default search parameters: {exc}") from exc
         schema = self._client.create_schema(auto_id=False, enable_dynamic_field=False)
         schema.add_field("id", DataType.VARCHAR, is_primary=True, max_length=self._limits.max_id_bytes)
         schema.add_field("modality", DataType.VARCHAR, max_length=32)
@@ -456,6 +470,7 @@ class MilvusDatabase:
 
     def drop_collection(self, name: str) -> None:
         """Delete a collection and all its items."""
+        self._check_open()
         check_collection_name(name)
         with self._mutex:
             table = _milvus_name(name)
@@ -466,6 +481,7 @@ class MilvusDatabase:
 
     def get_collection(self, name: str) -> MilvusCollection:
         """The collection called `name` (also one another process created)."""
+        self._check_open()
         check_collection_name(name)
         with self._mutex:
             known = self._collections.get(name)
@@ -490,6 +506,7 @@ class MilvusDatabase:
 
     def list_collections(self) -> list[CollectionInfo]:
         """Every bindspace collection in this Milvus with its size, by name."""
+        self._check_open()
         names = []
         for table in self._call(self._client.list_collections):
             if table.startswith(PREFIX):
@@ -499,8 +516,14 @@ class MilvusDatabase:
     def close(self) -> None:
         """Close the connection; idempotent."""
         with self._mutex:
-            self._collections.clear()
-            self._client.close()
+            if not self._closed:
+                self._closed = True
+                self._collections.clear()
+                self._client.close()
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise DatabaseClosedError(f"database {self.uri} is closed")
 
     def __enter__(self) -> MilvusDatabase:
         return self

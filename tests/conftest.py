@@ -42,3 +42,42 @@ def http(server):
     """An HTTP client of the module's live `server` fixture."""
     with server.client() as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def milvus_server(tmp_path_factory):
+    """One Milvus Lite server for the session (skips when milvus-lite is not installed)."""
+    pytest.importorskip("milvus_lite")
+    pytest.importorskip("pymilvus")
+    from milvus_lite_server import MilvusLiteServer
+
+    root = tmp_path_factory.mktemp("milvus")
+    server = MilvusLiteServer(root / "data", root / "server.log")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["faiss", "milvus"])
+def open_index(request, tmp_path):
+    """Opens a database on the parametrized backend: `open_index(limits=..., maintenance=...)`. FAISS gets a
+    fresh data directory (the same one on every call), Milvus the session's Milvus Lite server, emptied
+    of collections afterwards."""
+    from bindspace.index import MaintenanceConfig, open_database
+
+    uri = request.getfixturevalue("milvus_server").uri if request.param == "milvus" else ""
+    opened = []
+
+    def open_db(**options):
+        options.setdefault("maintenance", MaintenanceConfig(background=False))
+        database = open_database(request.param, data_dir=tmp_path / "data", milvus_uri=uri, **options)
+        opened.append(database)
+        return database
+
+    open_db.backend = request.param
+    yield open_db
+    if request.param == "milvus":
+        with open_db() as database:
+            for info in database.list_collections():
+                database.drop_collection(info.name)
+    for database in opened:
+        database.close()

@@ -35,8 +35,9 @@ def unit(v: np.ndarray) -> np.ndarray:
 
 
 @pytest.fixture
-def db(tmp_path):
-    with Database(tmp_path / "data", maintenance=MaintenanceConfig(background=False)) as database:
+def db(open_index):
+    """A database on each backend (FAISS and Milvus Lite)."""
+    with open_index() as database:
         yield database
 
 

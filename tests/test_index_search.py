@@ -35,6 +35,11 @@ def open_db(path, **policy) -> Database:
     return Database(path, maintenance=MaintenanceConfig(background=False, **policy))
 
 
+def open_on(open_index, **policy):
+    """A database on the backend `open_index` stands for, maintained in the foreground."""
+    return open_index(maintenance=MaintenanceConfig(background=False, **policy))
+
+
 def make(db: Database, index: str, name: str = "c"):
     options, _ = INDEX_TYPES[index]
     return db.create_collection(name, D, index=index, **options)
@@ -50,8 +55,8 @@ def index_type(request):
 
 
 @pytest.mark.parametrize("exact_search_max", [2048, 0], ids=["small-sets-exact", "always-through-index"])
-def test_k_matching_items_hidden_among_many_are_all_found(tmp_path, index_type, exact_search_max):
-    with open_db(tmp_path, exact_search_max=exact_search_max) as db:
+def test_k_matching_items_hidden_among_many_are_all_found(open_index, index_type, exact_search_max):
+    with open_on(open_index, exact_search_max=exact_search_max) as db:
         c = make(db, index_type)
         background = unit_vectors(3000, 1)
         c.upsert([Item(f"bg{i}", v, "image", {"album": "other", "place": "paris" if i % 2 else "rome"})
@@ -76,8 +81,8 @@ def test_k_matching_items_hidden_among_many_are_all_found(tmp_path, index_type, 
         assert ids(c.search(queries, 10, modalities=["text"])) == [[]] * 4
 
 
-def test_filtered_results_are_the_exact_best_matches(tmp_path, index_type):
-    with open_db(tmp_path, exact_search_max=0) as db:
+def test_filtered_results_are_the_exact_best_matches(open_index, index_type):
+    with open_on(open_index, exact_search_max=0) as db:
         c = make(db, index_type)
         vectors = unit_vectors(2000, 6)
         c.upsert([Item(str(i), v, "image", {"group": i % 10}) for i, v in enumerate(vectors)])
@@ -92,8 +97,8 @@ def test_filtered_results_are_the_exact_best_matches(tmp_path, index_type):
                 assert [hit.id for hit in row] == [str(i) for i in best]
 
 
-def test_unfiltered_search_finds_each_item_itself(tmp_path, index_type):
-    with open_db(tmp_path) as db:
+def test_unfiltered_search_finds_each_item_itself(open_index, index_type):
+    with open_on(open_index) as db:
         c = make(db, index_type)
         vectors = unit_vectors(1000, 8)
         c.upsert([Item(str(i), v, "image") for i, v in enumerate(vectors)])
@@ -105,8 +110,8 @@ def test_unfiltered_search_finds_each_item_itself(tmp_path, index_type):
         assert ids(c.search(vectors[:1], 3, params=exhaustive)) == ids(rows[:1])
 
 
-def test_filter_value_semantics(tmp_path):
-    with open_db(tmp_path) as db:
+def test_filter_value_semantics(open_index):
+    with open_on(open_index) as db:
         c = db.create_collection("c", D)
         values = {"int1": 1, "str1": "1", "true": True, "float1": 1.0, "null": None, "list": [1], "half": 0.5}
         c.upsert([Item(name, v, "text", {"x": value}) for (name, value), v in zip(values.items(), unit_vectors(7, 9))])
@@ -149,8 +154,8 @@ def test_filter_value_semantics(tmp_path):
         ({"queries": np.ones((1025, D))}, InvalidSearchError),
     ],
 )
-def test_invalid_searches(tmp_path, kwargs, error):
-    with open_db(tmp_path) as db:
+def test_invalid_searches(open_index, kwargs, error):
+    with open_on(open_index) as db:
         c = db.create_collection("c", D)
         c.upsert([Item("a", np.ones(D), "image")])
         args = {"queries": np.ones((1, D)), "k": 1, **kwargs}
@@ -177,8 +182,8 @@ def test_invalid_searches(tmp_path, kwargs, error):
         ("Flat", {"k_factor": 2}, False),  # exact already: nothing to re-rank
     ],
 )
-def test_search_params_are_validated_per_index_type(tmp_path, index, params, ok):
-    with open_db(tmp_path) as db:
+def test_search_params_are_validated_per_index_type(open_index, index, params, ok):
+    with open_on(open_index) as db:
         c = make(db, index)
         c.upsert([Item(str(i), v, "image") for i, v in enumerate(unit_vectors(400, 11))])
         if ok:
@@ -297,8 +302,8 @@ def test_hnsw_deleted_items_never_come_back_and_trigger_rebuild(tmp_path):
         assert [row[0].id for row in rows] == [str(i) for i in range(1, 700, 2)]
 
 
-def test_replacing_on_every_index_type(tmp_path, index_type):
-    with open_db(tmp_path) as db:
+def test_replacing_on_every_index_type(open_index, index_type):
+    with open_on(open_index) as db:
         c = make(db, index_type)
         vectors = unit_vectors(800, 19)
         c.upsert([Item(str(i), v, "image") for i, v in enumerate(vectors)])
