@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
 
@@ -24,12 +25,15 @@ from bindspace.app.label_cache import LabelCache
 from bindspace.app.metrics import Metrics
 from bindspace.app.model_source import resolve_model_dir
 from bindspace.app.settings import Settings
-from bindspace.index import Database
+from bindspace.index import Database, open_database
 from bindspace.models import load_model
 from bindspace.models.factory import read_model_config
 from bindspace.models.encoder_process import EncoderProcess
 from bindspace.models.inference import Encoder
 from bindspace.models.preprocess import ENCODER_FOR, INPUT_KINDS, build_preprocessors
+
+if TYPE_CHECKING:
+    from bindspace.index.milvus_backend import MilvusDatabase
 
 log = logging.getLogger("bindspace.runtime")
 
@@ -87,7 +91,7 @@ class Runtime:
         self.preprocessors = build_preprocessors(settings.input_limits())
         self.labels = LabelCache(settings.label_cache_size)
         self.executor: ThreadPoolExecutor | None = None
-        self.database: Database | None = None
+        self.database: Database | MilvusDatabase | None = None
         self.info: ModelInfo | None = None
         self.batcher: DynamicBatcher | None = None
         self.embedder: EmbeddingService | None = None
@@ -102,7 +106,9 @@ class Runtime:
 
     def start(self) -> None:
         """Open the index and the preprocessing pool, and begin loading the model in the background."""
-        self.database = Database(self.settings.data_dir)
+        settings = self.settings
+        self.database = open_database(settings.index_backend, data_dir=settings.data_dir,
+                                      milvus_uri=settings.milvus_uri, milvus_token=settings.milvus_token.get_secret_value())
         self.executor = ThreadPoolExecutor(self.settings.preprocess_workers, thread_name_prefix="bindspace-preprocess")
         self._loader.start()
 

@@ -63,12 +63,24 @@ class Settings(BaseSettings):
     )
 
     # The index.
-    data_dir: Path = Field(Path("data"), description="Directory of the vector index (one process at a time).")
+    index_backend: Literal["faiss", "milvus"] = Field(
+        "faiss", description="Vector store: `faiss` (embedded, in data_dir, one process) or `milvus` (shared by any "
+        "number of processes; docs/scaling.md)."
+    )
+    data_dir: Path = Field(Path("data"), description="Directory of the FAISS index (one process at a time).")
+    milvus_uri: str = Field(
+        "", description="Milvus to use with index_backend=milvus: `http://host:19530`, or a local file path for an "
+        "embedded Milvus Lite (one process)."
+    )
+    milvus_token: SecretStr = Field(SecretStr(""), description="Milvus credentials (`user:password` or an API key).")
 
     # The server.
     host: str = Field("127.0.0.1", description="Address `bindspace serve` binds.")
     port: int = Field(8080, ge=1, le=65535, description="Port `bindspace serve` binds (Weaviate expects 8080).")
-    workers: int = Field(1, ge=1, le=1, description="Server processes; the index is owned by one process, so 1.")
+    workers: int = Field(
+        1, ge=1, description="Server processes; more than 1 needs index_backend=milvus with a Milvus server URI "
+        "(a FAISS data directory is owned by one process)."
+    )
     keep_alive_s: int = Field(
         5, ge=1, description="Seconds an idle keep-alive connection stays open; keep it above any proxy's idle "
         "timeout in front of the service, or the proxy may reuse a connection the server is closing."
@@ -135,6 +147,16 @@ class Settings(BaseSettings):
             except json.JSONDecodeError as exc:
                 raise ValueError(f"expected a JSON object such as {{\"text\": 64}}: {exc}") from exc
         return value
+
+    @model_validator(mode="after")
+    def _shared_index_for_workers(self) -> Settings:
+        if self.index_backend == "milvus" and not self.milvus_uri:
+            raise ValueError("index_backend=milvus needs milvus_uri (BINDSPACE_MILVUS_URI)")
+        shared = self.index_backend == "milvus" and self.milvus_uri.startswith(("http://", "https://", "tcp://"))
+        if self.workers > 1 and not shared:
+            raise ValueError("workers > 1 needs index_backend=milvus with a Milvus server URI: a FAISS data "
+                             "directory or an embedded Milvus Lite file belongs to one process")
+        return self
 
     @model_validator(mode="after")
     def _complete_batch_settings(self) -> Settings:

@@ -179,3 +179,40 @@ def test_bad_items_and_queries_are_4xx(http, gallery) -> None:
     assert bad_params.status_code == 422
     no_collection = http.post("/v1/collections/nothing/search", json={"query": {"input": text("a")}})
     assert no_collection.status_code == 404
+
+
+def test_filter_language_over_http(http, gallery) -> None:
+    query = {"query": {"input": text("a dog")}, "k": 10}
+    recent_or_raw = search(http, gallery, {**query, "filter": {"$or": [{"year": {"$gte": 2024}}, {"album": "raw"}]}})
+    assert {r["id"] for r in recent_or_raw} == {"t-cat", "t-car", "i-1", "v-1"}
+    not_pets = search(http, gallery, {**query, "filter": {"album": {"$nin": ["pets"]}, "year": {"$ne": 2024}}})
+    assert {r["id"] for r in not_pets} == {"i-2", "v-1"}
+    bad = http.post(f"/v1/collections/{gallery}/search", json={**query, "filter": {"year": {"$gte": "2020"}}})
+    assert bad.status_code == 422 and "filter.year.$gte must be a finite number" in bad.json()["error"]["message"]
+    unknown = http.post(f"/v1/collections/{gallery}/search", json={**query, "filter": {"year": {"$like": 1}}})
+    assert unknown.status_code == 422 and "unknown operator '$like'" in unknown.json()["error"]["message"]
+
+
+def test_listing_pages_and_metadata_update_over_http(http, gallery) -> None:
+    seen, cursor = [], None
+    while True:
+        response = http.post(f"/v1/collections/{gallery}/items/list", json={"limit": 4, "cursor": cursor})
+        assert response.status_code == 200, response.text
+        page = response.json()
+        seen += [item["id"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == sorted(["t-dog", "t-cat", "t-car", "i-1", "i-2", "v-1"])
+    filtered = http.post(f"/v1/collections/{gallery}/items/list",
+                         json={"filter": {"album": "pets"}, "modalities": ["text"]}).json()
+    assert [item["id"] for item in filtered["items"]] == ["t-cat", "t-dog"]
+    assert filtered["items"][0]["metadata"] == {"album": "pets", "year": 2024}
+    too_big = http.post(f"/v1/collections/{gallery}/items/list", json={"limit": 5000})
+    assert too_big.status_code == 422 and "page size" in too_big.json()["error"]["message"]
+    patched = http.patch(f"/v1/collections/{gallery}/items/t-dog", json={"metadata": {"year": None, "star": True}})
+    assert patched.status_code == 200, patched.text
+    assert patched.json()["metadata"] == {"album": "pets", "star": True}
+    assert http.get(f"/v1/collections/{gallery}/items/t-dog").json()["metadata"] == {"album": "pets", "star": True}
+    missing = http.patch(f"/v1/collections/{gallery}/items/nope", json={"metadata": {"a": 1}})
+    assert missing.status_code == 404

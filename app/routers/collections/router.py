@@ -1,4 +1,4 @@
-"""Collections of embeddings: create, list, get and drop; upsert, get and delete items; search."""
+"""Collections of embeddings: create, list, get and drop; upsert, get, list, update and delete items; search."""
 
 from __future__ import annotations
 
@@ -20,8 +20,11 @@ from bindspace.app.routers.collections.schemas import (
     CollectionOut,
     Deleted,
     ItemOut,
+    ItemPage,
     ItemsDelete,
+    ItemsList,
     ItemsUpsert,
+    MetadataPatch,
     SearchRequest,
     SearchResponse,
     Upserted,
@@ -123,6 +126,27 @@ async def upsert_items(name: str, body: ItemsUpsert, runtime: Runtime = Depends(
     return {"upserted": len(items), "ids": [item.id for item in items]}
 
 
+@router.post("/{name}/items/list", response_model=ItemPage, summary="List items",
+             description="One page of items (without vectors) in id order, optionally filtered; continue with the "
+             "answer's `next_cursor` until it is null.")
+async def list_items(name: str, body: ItemsList, runtime: Runtime = Depends(get_runtime)) -> dict:
+    """A page of the collection's items."""
+    collection = await _collection(runtime, name)
+    page = await run_in_threadpool(lambda: collection.list_items(
+        filter=body.filter, modalities=body.modalities, limit=body.limit, cursor=body.cursor))
+    return {"items": [{"id": item.id, "modality": item.modality, "metadata": item.metadata, "vector": None}
+                      for item in page.items], "next_cursor": page.next_cursor}
+
+
+@router.patch("/{name}/items/{item_id:path}", response_model=ItemOut, summary="Update an item's metadata",
+              description="Sets the given top-level metadata keys (null removes a key); vector and modality stay.")
+async def update_item(name: str, item_id: str, body: MetadataPatch, runtime: Runtime = Depends(get_runtime)) -> dict:
+    """Merge the patch into the stored metadata."""
+    collection = await _collection(runtime, name)
+    item = await run_in_threadpool(collection.update_metadata, item_id, body.metadata)
+    return {"id": item.id, "modality": item.modality, "metadata": item.metadata, "vector": None}
+
+
 @router.get("/{name}/items/{item_id:path}", response_model=ItemOut, summary="Get an item")
 async def get_item(
     name: str, item_id: str, include_vector: bool = Query(False, description="Also return the stored vector."),
@@ -178,7 +202,8 @@ async def _query_vector(runtime: Runtime, body: SearchRequest) -> np.ndarray:
 @router.post("/{name}/search", response_model=SearchResponse, summary="Search a collection",
              description="The query is an input of any kind, a vector, or a weighted combination of several "
              "(sum of weight x unit embedding, renormalized: embedding arithmetic). Restrict by recorded "
-             "`modalities` and by a metadata equality `filter`; `params` sets nprobe / efSearch / k_factor.")
+             "`modalities` and by a metadata `filter` (equality, IN, $ne, $nin, ranges, $contains, $and / $or); "
+             "`params` sets nprobe / efSearch / k_factor.")
 async def search(name: str, body: SearchRequest, runtime: Runtime = Depends(ready_runtime)) -> dict:
     """The k nearest items to the query."""
     collection = await _collection(runtime, name)

@@ -9,7 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from bindspace.app.inputs import EXAMPLE_PNG_URI, InputSpec
 
 Metadata = dict[str, Any]
-Scalar = str | int | float | bool | None
+FILTER_HELP = (
+    "Metadata filter (docs/index.md): {field: value} equality, {field: [values]} IN, operators $ne, $nin, $gt, "
+    "$gte, $lt, $lte, $contains (array holds the value), nesting with $and / $or. All keys must hold."
+)
 
 
 class CollectionCreate(BaseModel):
@@ -174,8 +177,8 @@ class SearchRequest(BaseModel):
     modalities: list[str] | None = Field(
         None, description="Only items of these recorded kinds (e.g. image, text, vector)."
     )
-    filter: dict[str, Scalar | list[Scalar]] | None = Field(
-        None, description="Metadata equality: every key must match; a list matches any of its values."
+    filter: dict[str, Any] | None = Field(
+        None, description=FILTER_HELP
     )
     params: dict[str, Any] | None = Field(
         None, description="ANN parameters: nprobe (IVF), efSearch (HNSW), k_factor (both: re-rank k * k_factor "
@@ -199,3 +202,39 @@ class SearchResponse(BaseModel):
     ]}]})
 
     results: list[SearchHit]
+
+
+class ItemsList(BaseModel):
+    """One page of a collection's items in id order; pass the answer's `next_cursor` to continue."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"filter": {"year": {"$gte": 2020}, "tags": {"$contains": "beach"}}, "limit": 100},
+        {"cursor": "photo-0099", "limit": 100, "modalities": ["image"]},
+    ]})
+
+    filter: dict[str, Any] | None = Field(None, description=FILTER_HELP)
+    modalities: list[str] | None = Field(None, description="Only items of these recorded kinds.")
+    limit: int = Field(100, description="Items per page (at most 1000).")
+    cursor: str | None = Field(None, description="The previous page's next_cursor; none for the first page.")
+
+
+class ItemPage(BaseModel):
+    """Items without vectors, in id order; `next_cursor` is null on the last page."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "items": [{"id": "dog-1", "modality": "text", "metadata": {"album": "pets"}, "vector": None}],
+        "next_cursor": None,
+    }]})
+
+    items: list[ItemOut]
+    next_cursor: str | None
+
+
+class MetadataPatch(BaseModel):
+    """Top-level metadata keys to set; a null value removes the key. The vector stays."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"metadata": {"album": "2025", "draft": None}},
+    ]})
+
+    metadata: Metadata
