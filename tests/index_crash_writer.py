@@ -1,6 +1,6 @@
 """Writer process for the index crash test: applies a deterministic stream of upserts and deletes.
 
-    PYTHONPATH=. python tests/index_crash_writer.py DATA_DIR --start 0 --ops 1000 --seed 7
+    PYTHONPATH=. python tests/index_crash_writer.py DATA_DIR --start 0 --ops 1000 --seed 7 [--milvus-uri URI]
 
 Every operation is applied to one collection per index type; `ACK <i>` is printed (and flushed) only
 after operation `i` returned for all of them, so an acknowledged operation is one the index promised
@@ -13,7 +13,8 @@ import argparse
 
 import numpy as np
 
-from bindspace.index import Database, Item, MaintenanceConfig
+from bindspace.index import Item, MaintenanceConfig
+from bindspace.index import open_database as open_backend
 
 DIMENSION = 16
 ID_SPACE = 300
@@ -57,9 +58,11 @@ def operation(op: int, seed: int) -> tuple[str, list]:
     return "upsert", items
 
 
-def open_database(path: str) -> Database:
-    """The database with one collection per index type (created when missing)."""
-    database = Database(path, maintenance=MAINTENANCE)
+def open_database(path: str, milvus_uri: str = ""):
+    """The database (FAISS in `path`, or the Milvus at `milvus_uri`) with one collection per index type
+    (created when missing)."""
+    backend = "milvus" if milvus_uri else "faiss"
+    database = open_backend(backend, data_dir=path, milvus_uri=milvus_uri, maintenance=MAINTENANCE)
     existing = {info.name for info in database.list_collections()}
     for name, options in COLLECTIONS.items():
         if name not in existing:
@@ -73,8 +76,9 @@ def main() -> None:
     parser.add_argument("--start", type=int, default=0)
     parser.add_argument("--ops", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--milvus-uri", default="", help="write to this Milvus instead of a FAISS data directory")
     args = parser.parse_args()
-    database = open_database(args.data_dir)
+    database = open_database(args.data_dir, args.milvus_uri)
     collections = [database.get_collection(name) for name in COLLECTIONS]
     print("READY", flush=True)
     for op in range(args.start, args.start + args.ops):

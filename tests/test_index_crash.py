@@ -1,6 +1,7 @@
 """Crash test: a writer process is SIGKILLed at random moments, again and again; after each kill the
 reopened database must hold exactly the acknowledged operations (the one in flight may have landed
-whole or not at all), every item must be found by its own vector, and index and store agree."""
+whole or not at all), every item must be found by its own vector, and index and store agree. On FAISS
+the writer owns the data directory; on Milvus it writes to a Milvus Lite server that outlives it."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bindspace.index import Database, MaintenanceConfig
+from bindspace.index import MaintenanceConfig, open_database
 
 ROOT = Path(__file__).resolve().parents[1]
 WRITER_PATH = Path(__file__).with_name("index_crash_writer.py")
@@ -41,13 +42,13 @@ def apply(state: State, op: int) -> State:
     return state
 
 
-def run_writer(data_dir: Path, log_path: Path, start: int, rng: random.Random) -> list[int]:
+def run_writer(data_dir: Path, log_path: Path, start: int, rng: random.Random, milvus_uri: str) -> list[int]:
     """Start the writer at operation `start`, SIGKILL it at a random moment; the acknowledged ops."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     with open(log_path, "wb") as out, open(log_path.with_suffix(".err"), "wb") as err:
         proc = subprocess.Popen(
             [sys.executable, str(WRITER_PATH), str(data_dir),
-             "--start", str(start), "--ops", "100000", "--seed", str(SEED)],
+             "--start", str(start), "--ops", "100000", "--seed", str(SEED), "--milvus-uri", milvus_uri],
             stdout=out, stderr=err, env=env,
         )
         if rng.random() < 0.2:
@@ -77,10 +78,12 @@ def matches(actual: dict, state: State) -> bool:
     return True
 
 
-def check(data_dir: Path, before: State, after: State) -> None:
+def check(data_dir: Path, before: State, after: State, milvus_uri: str) -> None:
     """Reopen and verify every collection holds `before` or `after` (the in-flight op landed or not)."""
     ids = [f"item-{slot}" for slot in range(writer.ID_SPACE)]
-    with Database(data_dir, maintenance=MaintenanceConfig(background=False)) as database:
+    backend = "milvus" if milvus_uri else "faiss"
+    with open_database(backend, data_dir=data_dir, milvus_uri=milvus_uri,
+                       maintenance=MaintenanceConfig(background=False)) as database:
         names = {info.name for info in database.list_collections()}
         for name in writer.COLLECTIONS:
             if name not in names:
@@ -104,24 +107,34 @@ def check(data_dir: Path, before: State, after: State) -> None:
                     f"{name}: items not among the {k} nearest neighbours of their own vector: {lost}")
 
 
-def crash_cycles(tmp_path: Path, kills: int) -> int:
+def crash_cycles(tmp_path: Path, kills: int, milvus_uri: str = "") -> int:
     rng = random.Random(SEED)
     data_dir = tmp_path / "data"
     state: State = {}
     next_op = 0
     for cycle in range(kills):
-        acks = run_writer(data_dir, tmp_path / f"writer-{cycle}.out", next_op, rng)
+        acks = run_writer(data_dir, tmp_path / f"writer-{cycle}.out", next_op, rng, milvus_uri)
         assert acks == list(range(next_op, next_op + len(acks))), "acknowledgements out of order"
         for op in acks:
             state = apply(state, op)
         next_op += len(acks)
-        check(data_dir, state, apply(state, next_op))
+        check(data_dir, state, apply(state, next_op), milvus_uri)
     return next_op
 
 
 def test_sigkill_at_random_moments_loses_no_acknowledged_change(tmp_path):
     operations = crash_cycles(tmp_path, kills=20)
     assert operations >= 40, "the writer barely ran; the kills tested little"
+
+
+def test_sigkill_of_a_milvus_writer_loses_no_acknowledged_change(tmp_path, milvus_server):
+    try:
+        operations = crash_cycles(tmp_path, kills=8, milvus_uri=milvus_server.uri)
+    finally:
+        with open_database("milvus", data_dir="", milvus_uri=milvus_server.uri) as database:
+            for info in database.list_collections():
+                database.drop_collection(info.name)
+    assert operations >= 16, "the writer barely ran; the kills tested little"
 
 
 @pytest.mark.slow
