@@ -1,6 +1,8 @@
-"""`bindspace index add|search|stats`: the vector index in BINDSPACE_DATA_DIR, from the command line.
+"""`bindspace index add|search|stats`: the configured vector index from the command line.
 
-The data directory is owned by one process at a time: stop a server using it first.
+A FAISS data directory is owned by one process at a time: while a server uses it, `add --server URL`
+imports through that server. A Milvus backend (BINDSPACE_INDEX_BACKEND=milvus) is shared, so every
+command works while servers run.
 """
 
 from __future__ import annotations
@@ -10,15 +12,17 @@ import json
 import sys
 from pathlib import Path
 
-from tqdm import tqdm
-
+from bindspace.app.bulk_embedding import EntryEmbedder
+from bindspace.app.bulk_import import embed_locally, pending, run_import
+from bindspace.app.bulk_sources import collect
+from bindspace.app.bulk_targets import DatabaseTarget, ServerTarget
 from bindspace.app.embedding import normalize_rows
 from bindspace.app.file_embedding import FileEmbedder, guess_kind
 from bindspace.app.model_source import ModelNotFoundError
 from bindspace.app.settings import get_settings
-from bindspace.index import CollectionNotFoundError, Database, IndexStoreError, Item
+from bindspace.index import DataDirLockedError, IndexStoreError, open_database
 from bindspace.models.errors import InputError
-from bindspace.models.preprocess import ENCODER_FOR, INPUT_KINDS
+from bindspace.models.preprocess import INPUT_KINDS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -27,11 +31,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                    description=__doc__)
     commands = parser.add_subparsers(dest="index_command", required=True, metavar="SUBCOMMAND")
 
-    add = commands.add_parser("add", help="embed files and upsert them (id: the path as given)")
+    add = commands.add_parser(
+        "add", help="embed files, directories and manifests and upsert them",
+        description="Embed files (id: the path as given), directories (recursively; kind by extension, other "
+        "files skipped) and JSON-lines manifests (docs/scaling.md), skipping ids already stored. Bad inputs "
+        "are reported, not fatal: each goes to --report as {\"file\", \"reason\"}; the exit status is 1 when "
+        "any failed.")
     add.add_argument("collection")
-    add.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    add.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="files and directories")
+    add.add_argument("--manifest", action="append", type=Path, default=[], metavar="FILE",
+                     help="JSON-lines manifest (repeatable)")
     add.add_argument("--modality", choices=INPUT_KINDS, help="input kind of every file (default: by extension)")
-    add.add_argument("--index", default="Flat", help="FAISS factory string when the collection is created")
+    add.add_argument("--index", default="Flat", help="index factory string when the collection is created")
+    add.add_argument("--report", type=Path, default=Path("index-add-failures.jsonl"),
+                     help="where failures go, one JSON object a line (default: %(default)s; written only when "
+                     "something failed)")
+    add.add_argument("--batch-size", type=int, default=64, help="inputs embedded and written together")
+    add.add_argument("--server", metavar="URL", help="write through this running bindspace server")
+    add.add_argument("--api-key", help="bearer key for --server")
+    add.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS",
+                     help="embed on a Ray cluster (no ADDRESS: a local Ray on --ray-workers CPUs)")
+    add.add_argument("--ray-workers", type=int, default=2, help="Ray embedding workers (default: %(default)s)")
     add.set_defaults(handler=run_add)
 
     search = commands.add_parser("search", help="print the nearest items as JSON lines")
@@ -52,32 +72,56 @@ def _fail(message: object) -> int:
     return 2
 
 
+def _open(settings):
+    return open_database(settings.index_backend, data_dir=settings.data_dir, milvus_uri=settings.milvus_uri,
+                         milvus_token=settings.milvus_token.get_secret_value())
+
+
+def _target(args: argparse.Namespace, database, dimension: int) -> DatabaseTarget | ServerTarget:
+    if args.server:
+        return ServerTarget(args.server, args.api_key, args.collection, dimension, args.index)
+    return DatabaseTarget(database, args.collection, dimension, args.index)
+
+
 def run_add(args: argparse.Namespace) -> int:
-    """Embed the files with a progress bar and upsert them in batches."""
+    """Collect the inputs, skip stored ids, embed the rest (here or on Ray) and write them in batches."""
     settings = get_settings()
+    if not args.paths and not args.manifest:
+        return _fail("give files, directories or --manifest")
+    if args.batch_size < 1 or args.ray_workers < 1:
+        return _fail("--batch-size and --ray-workers must be at least 1")
+    collected = collect(args.paths, args.manifest, args.modality)
+    database = target = embedder = None
     try:
-        kinds = [args.modality or guess_kind(path) for path in args.files]
-        embedder = FileEmbedder(settings)
-        with Database(settings.data_dir) as database:
-            try:
-                collection = database.get_collection(args.collection)
-            except CollectionNotFoundError:
-                collection = database.create_collection(args.collection, embedder.info.dimension, index=args.index)
-            with tqdm(total=len(args.files), unit="file", desc=f"adding to {args.collection}") as progress:
-                for kind in dict.fromkeys(kinds):
-                    paths = [path for path, k in zip(args.files, kinds, strict=True) if k == kind]
-                    batch = []
-                    for path, vector in embedder.embed_files(kind, paths):
-                        batch.append(Item(str(path), normalize_rows(vector[None])[0], kind, {"path": str(path)}))
-                        if len(batch) == settings.batch_sizes[ENCODER_FOR[kind]]:
-                            collection.upsert(batch)
-                            progress.update(len(batch))
-                            batch = []
-                    collection.upsert(batch)
-                    progress.update(len(batch))
+        embedder = EntryEmbedder(settings)
+        if not args.server:
+            database = _open(settings)
+        target = _target(args, database, embedder.dimension)
+        todo, already = pending(collected.entries, target)
+        if args.ray:
+            from bindspace.app.bulk_ray import embed_on_ray  # Ray is an optional extra
+
+            address = None if args.ray == "local" else args.ray
+            batches = embed_on_ray(todo, address, args.ray_workers, args.batch_size)
+        else:
+            batches = embed_locally(embedder, todo, args.batch_size)
+        summary = run_import(collected, todo, already, target, batches, args.report, f"adding to {args.collection}")
+    except DataDirLockedError as exc:
+        return _fail(f"{exc}; while a server uses the data directory, import through it with --server URL")
     except (InputError, ModelNotFoundError, IndexStoreError) as exc:
         return _fail(exc)
-    return 0
+    finally:
+        if embedder is not None:
+            embedder.close()
+        if isinstance(target, ServerTarget):
+            target.close()
+        if database is not None:
+            database.close()
+    print(f"stored {summary.stored}, already stored {summary.already_stored}, failed {summary.failed}"
+          + (f" (see {args.report})" if summary.failed else "")
+          + (f", skipped {summary.skipped_unknown} files of unknown kind" if summary.skipped_unknown else ""),
+          file=sys.stderr)
+    return 1 if summary.failed else 0
 
 
 def run_search(args: argparse.Namespace) -> int:
@@ -90,7 +134,7 @@ def run_search(args: argparse.Namespace) -> int:
         else:
             kind = args.modality or guess_kind(args.file)
             vector = next(embedder.embed_files(kind, [args.file]))[1]
-        with Database(settings.data_dir) as database:
+        with _open(settings) as database:
             hits = database.get_collection(args.collection).search(normalize_rows(vector[None]), args.k)[0]
     except (InputError, ModelNotFoundError, IndexStoreError) as exc:
         return _fail(exc)
@@ -103,7 +147,7 @@ def run_stats(args: argparse.Namespace) -> int:
     """Print each collection's definition and size."""
     settings = get_settings()
     try:
-        with Database(settings.data_dir) as database:
+        with _open(settings) as database:
             infos = database.list_collections()
     except IndexStoreError as exc:
         return _fail(exc)
