@@ -11,6 +11,8 @@ FROM ${PYTHON_IMAGE} AS build
 ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
 ARG TORCH_VERSION=2.14.1
 ARG TORCHVISION_VERSION=0.29.1
+# Optional extras baked in: milvus (the Milvus index backend) by default; "milvus,ray" adds bulk import on Ray.
+ARG BINDSPACE_EXTRAS=milvus
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PATH=/opt/venv/bin:$PATH
 RUN python -m venv /opt/venv
 # torch first, from the index of the chosen variant; `pip install .` then finds its pins satisfied.
@@ -22,7 +24,7 @@ COPY index ./index
 COPY app ./app
 COPY engine ./engine
 COPY training ./training
-RUN pip install . \
+RUN pip install ".[${BINDSPACE_EXTRAS}]" \
  && HF_HUB_OFFLINE=1 python -c "from bindspace.app.model_source import resolve_model_dir; print('model:', resolve_model_dir(None))"
 
 FROM ${PYTHON_IMAGE}
