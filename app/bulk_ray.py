@@ -18,14 +18,14 @@ import numpy as np
 from bindspace.app.bulk_embedding import EntryEmbedder
 from bindspace.app.bulk_import import Embedded
 from bindspace.app.bulk_sources import Entry, Failure
-from bindspace.app.settings import get_settings
+from bindspace.engine.settings import settings_from_env
 
 
 class _EmbedBatches:
     """A Ray Data actor: the model loaded once, then batches of entry rows in, embedded rows out."""
 
     def __init__(self) -> None:
-        self.embedder = EntryEmbedder(get_settings())
+        self.embedder = EntryEmbedder(settings_from_env())
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         entries = [_entry(*row) for row in

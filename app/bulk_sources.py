@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bindspace.app.file_embedding import EXTENSION_KINDS
-from bindspace.models.preprocess import INPUT_KINDS
+from bindspace.models.kinds import kind_for_path, kind_names
 
 
 @dataclass(frozen=True)
@@ -55,7 +54,7 @@ class Collected:
 
 
 def _kind_of(path: Path, modality: str | None) -> str | None:
-    return modality or EXTENSION_KINDS.get(path.suffix.lower())
+    return modality or kind_for_path(path)
 
 
 def _file_entry(path: Path, item_id: str, modality: str | None, metadata: dict, collected: Collected) -> None:
@@ -113,8 +112,8 @@ def _manifest_problem(row: Any) -> str | None:
     for key in ("path", "text", "id"):
         if key in row and (not isinstance(row[key], str) or not row[key]):
             return f"\"{key}\" must be a non-empty string"
-    if "modality" in row and row["modality"] not in INPUT_KINDS:
-        return f"\"modality\" must be one of {', '.join(INPUT_KINDS)}"
+    if "modality" in row and row["modality"] not in kind_names():
+        return f"\"modality\" must be one of {', '.join(kind_names())}"
     if "text" in row and row.get("modality", "text") != "text":
         return "a text line has modality text"
     if not isinstance(row.get("metadata", {}), dict):

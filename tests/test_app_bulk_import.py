@@ -15,7 +15,7 @@ from bindspace_process import BindspaceProcess, make_tiny_model
 from PIL import Image
 
 from bindspace.app.cli import main
-from bindspace.app.settings import get_settings
+from bindspace.engine.settings import settings_from_env
 
 ROOT = Path(__file__).resolve().parents[1]
 CORRUPT = {"photos/2021/broken-0.png", "photos/2021/broken-1.png", "photos/broken-2.jpg", "notes/deep/broken-3.png",
@@ -32,9 +32,9 @@ def env(tmp_path, monkeypatch, model_dir):
     monkeypatch.setenv("BINDSPACE_MODEL", str(model_dir))
     monkeypatch.setenv("BINDSPACE_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("BINDSPACE_THREADS", "1")
-    get_settings.cache_clear()
+    settings_from_env.cache_clear()
     yield tmp_path
-    get_settings.cache_clear()
+    settings_from_env.cache_clear()
 
 
 @pytest.fixture()

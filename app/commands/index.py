@@ -8,6 +8,7 @@ command works while servers run.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 from pathlib import Path
@@ -16,13 +17,15 @@ from bindspace.app.bulk_embedding import EntryEmbedder
 from bindspace.app.bulk_import import embed_locally, pending, run_import
 from bindspace.app.bulk_sources import collect
 from bindspace.app.bulk_targets import DatabaseTarget, ServerTarget
-from bindspace.app.embedding import normalize_rows
-from bindspace.app.file_embedding import FileEmbedder, guess_kind
-from bindspace.app.model_source import ModelNotFoundError
-from bindspace.app.settings import get_settings
+from bindspace.app.commands.inputs import kinds_of, local_engine
+from bindspace.engine.engine import EngineNotReadyError, UnsupportedKindError
+from bindspace.engine.model_source import ModelNotFoundError
+from bindspace.engine.settings import Settings, settings_from_env
 from bindspace.index import DataDirLockedError, IndexStoreError, open_database
 from bindspace.models.errors import InputError
-from bindspace.models.preprocess import INPUT_KINDS
+from bindspace.models.kinds import kind_names
+
+FAILURES = (InputError, ModelNotFoundError, EngineNotReadyError, UnsupportedKindError, IndexStoreError)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -41,7 +44,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="files and directories")
     add.add_argument("--manifest", action="append", type=Path, default=[], metavar="FILE",
                      help="JSON-lines manifest (repeatable)")
-    add.add_argument("--modality", choices=INPUT_KINDS, help="input kind of every file (default: by extension)")
+    add.add_argument("--modality", choices=kind_names(), help="input kind of every file (default: by extension)")
     add.add_argument("--index", default="Flat", help="index factory string when the collection is created")
     add.add_argument("--report", type=Path, default=Path("index-add-failures.jsonl"),
                      help="where failures go, one JSON object a line (default: %(default)s; written only when "
@@ -59,7 +62,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     query = search.add_mutually_exclusive_group(required=True)
     query.add_argument("--text", help="query text")
     query.add_argument("--file", type=Path, help="query file")
-    search.add_argument("--modality", choices=INPUT_KINDS, help="input kind of --file (default: by extension)")
+    search.add_argument("--modality", choices=kind_names(), help="input kind of --file (default: by extension)")
     search.add_argument("-k", type=int, default=10, help="number of results (default 10)")
     search.set_defaults(handler=run_search)
 
@@ -72,7 +75,7 @@ def _fail(message: object) -> int:
     return 2
 
 
-def _open(settings):
+def _open(settings: Settings):
     return open_database(settings.index_backend, data_dir=settings.data_dir, milvus_uri=settings.milvus_uri,
                          milvus_token=settings.milvus_token.get_secret_value())
 
@@ -85,7 +88,7 @@ def _target(args: argparse.Namespace, database, dimension: int) -> DatabaseTarge
 
 def run_add(args: argparse.Namespace) -> int:
     """Collect the inputs, skip stored ids, embed the rest (here or on Ray) and write them in batches."""
-    settings = get_settings()
+    settings = settings_from_env()
     if not args.paths and not args.manifest:
         return _fail("give files, directories or --manifest")
     if args.batch_size < 1 or args.ray_workers < 1:
@@ -101,6 +104,8 @@ def run_add(args: argparse.Namespace) -> int:
         if args.ray:
             from bindspace.app.bulk_ray import embed_on_ray  # Ray is an optional extra
 
+            embedder.close()
+            embedder = None
             address = None if args.ray == "local" else args.ray
             batches = embed_on_ray(todo, address, args.ray_workers, args.batch_size)
         else:
@@ -108,7 +113,7 @@ def run_add(args: argparse.Namespace) -> int:
         summary = run_import(collected, todo, already, target, batches, args.report, f"adding to {args.collection}")
     except DataDirLockedError as exc:
         return _fail(f"{exc}; while a server uses the data directory, import through it with --server URL")
-    except (InputError, ModelNotFoundError, IndexStoreError) as exc:
+    except FAILURES as exc:
         return _fail(exc)
     finally:
         if embedder is not None:
@@ -126,17 +131,17 @@ def run_add(args: argparse.Namespace) -> int:
 
 def run_search(args: argparse.Namespace) -> int:
     """Embed the query and print one JSON object per hit, best first."""
-    settings = get_settings()
+    settings = settings_from_env()
     try:
-        embedder = FileEmbedder(settings)
         if args.text is not None:
-            vector = embedder.embed_texts([args.text])[0]
+            kind, query = "text", args.text
         else:
-            kind = args.modality or guess_kind(args.file)
-            vector = next(embedder.embed_files(kind, [args.file]))[1]
+            kind, query = kinds_of([args.file], args.modality)[0], args.file
+        with local_engine() as engine:
+            vector = asyncio.run(engine.embed(kind, [query])).unit()
         with _open(settings) as database:
-            hits = database.get_collection(args.collection).search(normalize_rows(vector[None]), args.k)[0]
-    except (InputError, ModelNotFoundError, IndexStoreError) as exc:
+            hits = database.get_collection(args.collection).search(vector, args.k)[0]
+    except FAILURES as exc:
         return _fail(exc)
     for hit in hits:
         print(json.dumps({"id": hit.id, "score": hit.score, "modality": hit.modality, "metadata": hit.metadata}))
@@ -145,7 +150,7 @@ def run_search(args: argparse.Namespace) -> int:
 
 def run_stats(args: argparse.Namespace) -> int:
     """Print each collection's definition and size."""
-    settings = get_settings()
+    settings = settings_from_env()
     try:
         with _open(settings) as database:
             infos = database.list_collections()
