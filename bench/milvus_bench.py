@@ -68,6 +68,19 @@ def sweep(collection, queries: np.ndarray, best: np.ndarray, efs: list[int]) -> 
     return rows
 
 
+def count_calls(collection, method: str) -> list[int]:
+    """Count calls of one of `collection`'s methods (here: how often a search needed the exact fallback)."""
+    calls = [0]
+    original = getattr(collection, method)
+
+    def counted(*args, **kwargs):
+        calls[0] += 1
+        return original(*args, **kwargs)
+
+    setattr(collection, method, counted)
+    return calls
+
+
 def rss_gib(pid: int) -> float:
     process = psutil.Process(pid)
     return sum(p.memory_info().rss for p in [process, *process.children(recursive=True)]) / 2**30
@@ -108,11 +121,14 @@ def main() -> None:
             try:
                 with open_database("milvus", data_dir="", milvus_uri=server.uri) as db:
                     collection = db.create_collection("bench", args.dim, index="HNSW32")
+                    exact_searches = count_calls(collection, "_exact")
                     seconds = ingest(collection, data, n)
                     collection.checkpoint()  # flush: Milvus builds the HNSW index of sealed segments
                     for ef, hit_rate, single, batched in sweep(collection, queries, best, args.ef):
                         rows.append([f"{n:,}", "Milvus Lite HNSW M=32", f"{n / seconds:,.0f}", ef, hit_rate, single,
                                      batched, rss_gib(server.process.pid)])
+                    report.add(f"Milvus at {n:,}: {exact_searches[0]} searches fell back to exact search "
+                               "(Milvus returned fewer than k hits even with 4x the search width).")
             finally:
                 server.stop()
         finally:

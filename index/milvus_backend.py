@@ -253,7 +253,8 @@ class MilvusCollection:
         params: Mapping[str, Any] | None = None,
     ) -> list[list[Hit]]:
         """The `k` nearest items to each query row, best first, as `Collection.search`. When Milvus's
-        approximate filtered search comes back short, the matching items are searched exactly."""
+        approximate search comes back short of `k` although more items match, it is repeated with four
+        times the search width, and if still short the matching items are searched exactly."""
         if isinstance(k, bool) or not isinstance(k, int | np.integer) or not 1 <= k <= self._limits.max_k:
             raise InvalidSearchError(f"k must be an integer from 1 to {self._limits.max_k}, got {k!r}")
         vectors = as_vectors(queries, self.spec.dimension, self.spec.metric, "queries", InvalidSearchError)
@@ -267,21 +268,42 @@ class MilvusCollection:
                                      f"{k} * {k_factor}")
         if not len(vectors):
             return []
-        fetch = int(k) * k_factor
-        rows = self._call(self._client.search, self._table, data=vectors.tolist(), limit=fetch, filter=expression,
-                          search_params={"params": search_params},
-                          output_fields=_OUTPUT + (["vector"] if k_factor > 1 else []))
-        results = [[self._hit(row) for row in found] for found in rows]
-        if k_factor > 1:
-            results = [self._rerank(query, found, row, int(k)) for query, found, row in zip(vectors, results, rows)]
+        results = self._search(vectors, int(k), k_factor, expression, search_params)
         short = [i for i, hits in enumerate(results) if len(hits) < k]
+        if not short:
+            return results
+        wanted = min(int(k), self._count(expression))
+        short = [i for i in short if len(results[i]) < wanted]
         if short:
-            matching = self._count(expression)
-            exact = self._exact(vectors[short], min(int(k), matching), expression) if matching else [[]] * len(short)
-            for i, hits in zip(short, exact):
+            # A graph or probed lists can strand a (filtered) search: widen it once, then search exactly.
+            wider = self._search(vectors[short], int(k), k_factor, expression, self._widened(search_params))
+            for i, hits in zip(short, wider):
+                if len(hits) > len(results[i]):
+                    results[i] = hits
+            short = [i for i in short if len(results[i]) < wanted]
+        if short:
+            for i, hits in zip(short, self._exact(vectors[short], wanted, expression)):
                 if len(hits) > len(results[i]):
                     results[i] = hits
         return results
+
+    def _search(self, vectors: np.ndarray, k: int, k_factor: int, expression: str,
+                search_params: dict[str, Any]) -> list[list[Hit]]:
+        rows = self._call(self._client.search, self._table, data=vectors.tolist(), limit=k * k_factor,
+                          filter=expression, search_params={"params": search_params},
+                          output_fields=_OUTPUT + (["vector"] if k_factor > 1 else []))
+        results = [[self._hit(row) for row in found] for found in rows]
+        if k_factor > 1:
+            results = [self._rerank(query, found, row, k) for query, found, row in zip(vectors, results, rows)]
+        return results
+
+    def _widened(self, search_params: dict[str, Any]) -> dict[str, Any]:
+        if self._index_type == "HNSW":
+            return {**search_params, "ef": min(_MAX_EF, 4 * search_params.get("ef", 64))}
+        if self._index_type.startswith("IVF"):
+            nlist = milvus_index(self.spec)[1]["nlist"]
+            return {**search_params, "nprobe": min(nlist, 4 * search_params.get("nprobe", 8))}
+        return search_params
 
     def _hit(self, row: dict) -> Hit:
         entity = row["entity"]
