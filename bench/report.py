@@ -27,6 +27,8 @@ EXTERNAL_RESULTS = (
     ("serve_small.md", "HTTP serving, a model whose encoder dominates"),
     ("index.md", "Vector index"),
     ("index_rerank.md", "Exact re-ranking of IVF-PQ"),
+    ("milvus.md", "Milvus Lite against FAISS"),
+    ("bulk_import.md", "Bulk import, in one process and on Ray"),
     ("load.md", "Load test: 64 concurrent clients"),
     ("checkpoint_load.md", "Checkpoint loading"),
     ("training.md", "Training the default model"),

@@ -83,3 +83,11 @@ def test_label_cache_is_a_bounded_lru() -> None:
     disabled = LabelCache(0)
     disabled.put("a", np.zeros(2))
     assert len(disabled) == 0
+
+
+def test_several_workers_need_a_shared_milvus() -> None:
+    assert Settings(workers=4, index_backend="milvus", milvus_uri="http://milvus:19530").workers == 4
+    for refused in ({"workers": 2}, {"workers": 2, "index_backend": "milvus", "milvus_uri": "./local.db"},
+                    {"index_backend": "milvus"}):
+        with pytest.raises(ValidationError, match="milvus"):
+            Settings(**refused)
