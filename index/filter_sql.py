@@ -7,7 +7,7 @@ conditions leave (no index serves them).
 
 from __future__ import annotations
 
-from bindspace.index.filter_language import All, AnyOf, Contains, Either, Node, Range, Scalar
+from bindspace.index.filter_language import All, AnyOf, Contains, Node, Range, Scalar
 from bindspace.index.filters import value_code
 
 

@@ -108,16 +108,12 @@ def _unavailable(exc: Exception) -> BackendUnavailableError:
 class MilvusCollection:
     """Items of one dimension and metric in a Milvus collection. Thread-safe. Obtain it from `MilvusDatabase`."""
 
-    def __init__(
-        self, client: MilvusClient, spec: CollectionSpec, limits: IndexLimits, policy: MaintenanceConfig,
-        flush_each_write: bool,
-    ) -> None:
+    def __init__(self, client: MilvusClient, spec: CollectionSpec, limits: IndexLimits, flush_each_write: bool) -> None:
         self._client = client
         self.spec = spec
         self.name = spec.name
         self._table = _milvus_name(spec.name)
         self._limits = limits
-        self._policy = policy
         self._flush = flush_each_write
         self._index_type, _ = milvus_index(spec)
 
@@ -401,7 +397,8 @@ class MilvusCollection:
 
 class MilvusDatabase:
     """The collections of one Milvus; thread-safe; a context manager. `uri`: `http://host:port` for a
-    server, or a local file path for an embedded Milvus Lite."""
+    server, or a local file path for an embedded Milvus Lite. `maintenance` is accepted for the same
+    signature as `Database` and unused: Milvus builds and compacts its indexes itself."""
 
     def __init__(
         self,
@@ -414,7 +411,6 @@ class MilvusDatabase:
     ) -> None:
         self.uri = uri
         self._limits = limits or IndexLimits()
-        self._maintenance = maintenance or MaintenanceConfig()
         self._flush = (not uri.startswith(("http://", "https://", "tcp://"))) if flush_each_write is None \
             else flush_each_write
         self._mutex = threading.Lock()
@@ -461,7 +457,7 @@ class MilvusDatabase:
             if isinstance(train_size, bool) or not isinstance(train_size, int) or train_size < nlist:
                 raise InvalidIndexSpecError(
                     f"train_size for {index!r} must be an integer of at least {nlist}, got {train_size!r}")
-        probe = MilvusCollection(self._client, spec, self._limits, self._maintenance, self._flush)
+        probe = MilvusCollection(self._client, spec, self._limits, self._flush)
         try:
             probe._check_params(spec.search_params)
         except InvalidSearchError as exc:
@@ -515,8 +511,7 @@ class MilvusDatabase:
                 return known
             spec = self._spec(table)
             self._call(self._client.load_collection, table)
-            collection = self._collections[name] = MilvusCollection(
-                self._client, spec, self._limits, self._maintenance, self._flush)
+            collection = self._collections[name] = MilvusCollection(self._client, spec, self._limits, self._flush)
             return collection
 
     def _spec(self, table: str) -> CollectionSpec:
