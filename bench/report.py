@@ -384,8 +384,18 @@ def build() -> Path:
             plot = plot_serve_latency(text)
             if plot:
                 lines += [f"![serving latency]({plot.relative_to(REPO)})", ""]
+    lines += scaling_section()
     OUTPUT.write_text("\n".join(lines).rstrip() + "\n", encoding="utf-8")
     return OUTPUT
+
+
+def scaling_section() -> list[str]:
+    """docs/scaling.md's scaling model, which reads the measurements above."""
+    text = (REPO / "docs" / "scaling.md").read_text(encoding="utf-8")
+    match = re.search(r"^## (Scaling model[^\n]*)\n(.*?)(?=^## |\Z)", text, flags=re.M | re.S)
+    if match is None:
+        return []
+    return [f"## {match[1]}", "", "From `docs/scaling.md`.", "", match[2].strip(), ""]
 
 
 def main() -> None:
