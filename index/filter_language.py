@@ -83,7 +83,18 @@ def is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
+def _is_text(value: str) -> bool:
+    """Encodable as UTF-8 (JSON may carry lone surrogates, which no store can hold)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _scalar(value: Any, where: str) -> Scalar:
+    if isinstance(value, str) and not _is_text(value):
+        raise InvalidFilterError(f"{where} is not valid Unicode text")
     if value is None or isinstance(value, str | bool) or is_number(value):
         return value
     raise InvalidFilterError(f"{where} must be a string, finite number, boolean or null, got {value!r}")
@@ -110,7 +121,7 @@ class _Parser:
         for key, condition in data.items():
             if key in ("$and", "$or"):
                 parts.append(self.group(key, condition, f"{where}.{key}", depth))
-            elif not isinstance(key, str) or not KEY.fullmatch(key) or key.startswith("$"):
+            elif not isinstance(key, str) or not KEY.fullmatch(key) or key.startswith("$") or not _is_text(key):
                 raise InvalidFilterError(
                     f"{where}: {key!r} is not a field name (1-256 characters without quotes, backslashes or control "
                     "characters, not starting with '$') nor one of $and, $or"

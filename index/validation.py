@@ -72,7 +72,10 @@ def encode_metadata(metadata: Any, max_bytes: int, item_id: str) -> str:
         text = json.dumps(metadata, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     except (TypeError, ValueError) as exc:
         raise InvalidItemError(f"metadata of item {item_id!r} is not JSON-serializable: {exc}") from exc
-    size = len(text.encode("utf-8"))
+    try:
+        size = len(text.encode("utf-8"))
+    except UnicodeEncodeError as exc:
+        raise InvalidItemError(f"metadata of item {item_id!r} is not valid Unicode text: {exc}") from exc
     if size > max_bytes:
         raise InvalidItemError(f"metadata of item {item_id!r} is {size} bytes as JSON; the limit is {max_bytes}")
     return text

@@ -91,6 +91,7 @@ def test_filters_combine_with_modalities(photos):
         ({'al"bum': 1}, "is not a field name"),
         ({"year": {"$lt": float("inf")}}, "must be a finite number"),
         ({"year": {"$lt": True}}, "must be a finite number"),
+        ({"album": "\ud800"}, "filter.album is not valid Unicode text"),
     ],
 )
 def test_invalid_filters_name_the_problem(photos, filter, named):
@@ -153,4 +154,6 @@ def test_partial_metadata_update(open_index):
             c.update_metadata("x", ["not", "an", "object"])
         with pytest.raises(InvalidItemError):
             c.update_metadata("x", {"big": "z" * 20_000})
+        with pytest.raises(InvalidItemError, match="Unicode"):
+            c.update_metadata("x", {"bad": "\udfff"})
         assert c.get_item("x").metadata == updated.metadata
