@@ -12,7 +12,8 @@ from bindspace.app.model_source import resolve_model_dir
 from bindspace.app.runtime import load_encoder
 from bindspace.app.settings import Settings
 from bindspace.models.errors import InputError
-from bindspace.models.preprocess import ENCODER_FOR, build_preprocessors
+from bindspace.models.factory import read_model_config
+from bindspace.models.preprocess import ENCODER_FOR, build_preprocessors, model_options
 
 # File extension -> input kind, for commands that guess the kind. Depth and thermal maps are images
 # on disk, so they need an explicit --modality.
@@ -39,8 +40,11 @@ class FileEmbedder:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.encoder, self.info = load_encoder(settings, resolve_model_dir(settings.model))
-        self.preprocessors = build_preprocessors(settings.input_limits())
+        model_dir = resolve_model_dir(settings.model, settings.model_dir)
+        self.encoder, self.info = load_encoder(settings, model_dir)
+        self.preprocessors = build_preprocessors(
+            settings.input_limits(), **model_options(read_model_config(model_dir)[0])
+        )
 
     def _prepare(self, kind: str, path: Path) -> torch.Tensor:
         try:

@@ -29,7 +29,7 @@ from bindspace.models import load_model
 from bindspace.models.factory import read_model_config
 from bindspace.models.encoder_process import EncoderProcess
 from bindspace.models.inference import Encoder
-from bindspace.models.preprocess import ENCODER_FOR, INPUT_KINDS, build_preprocessors
+from bindspace.models.preprocess import ENCODER_FOR, INPUT_KINDS, build_preprocessors, model_options
 
 log = logging.getLogger("bindspace.runtime")
 
@@ -82,9 +82,11 @@ class Runtime:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.model_dir = resolve_model_dir(settings.model)
+        self.model_dir = resolve_model_dir(settings.model, settings.model_dir)
         self.metrics = Metrics()
-        self.preprocessors = build_preprocessors(settings.input_limits())
+        self.preprocessors = build_preprocessors(
+            settings.input_limits(), **model_options(read_model_config(self.model_dir)[0])
+        )
         self.labels = LabelCache(settings.label_cache_size)
         self.executor: ThreadPoolExecutor | None = None
         self.database: Database | None = None

@@ -41,8 +41,14 @@ class Settings(BaseSettings):
     # The model.
     model: Path | None = Field(
         None,
-        description="Model directory (as written by models.save_model). Default: the bundled default model "
+        description="Model directory (as written by models.save_model), or the name of a model installed in "
+        "the model store by `bindspace pull` / `bindspace convert`. Default: the bundled default model "
         "at models/weights/default/ inside the installed models package.",
+    )
+    model_dir: Path | None = Field(
+        None,
+        description="The model store, where `bindspace pull` and `bindspace convert` install models. Default: "
+        "bindspace/models in the user's cache directory ($XDG_CACHE_HOME, else ~/.cache).",
     )
     model_name: str | None = Field(
         None, description="Name the API reports for the model (default: its `name`, else its directory name)."

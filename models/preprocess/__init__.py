@@ -13,6 +13,7 @@ from bindspace.models.preprocess.factory import (
     INPUT_KINDS,
     Preprocessor,
     build_preprocessors,
+    model_options,
 )
 from bindspace.models.preprocess.image import ImagePreprocessor
 from bindspace.models.preprocess.imu import ImuPreprocessor
@@ -35,4 +36,5 @@ __all__ = [
     "ThermalPreprocessor",
     "VideoPreprocessor",
     "build_preprocessors",
+    "model_options",
 ]

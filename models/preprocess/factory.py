@@ -50,6 +50,13 @@ class Preprocessor(Protocol):
     def __call__(self, source: Any) -> torch.Tensor: ...
 
 
+def model_options(config: Any) -> dict[str, dict[str, Any]]:
+    """`build_preprocessors` options matching a `ModelConfig`: its image size and normalization for
+    images and video (an anchor trained at 336 pixels gets 336-pixel crops)."""
+    vision = {"size": config.image_size, "mean": tuple(config.image_mean), "std": tuple(config.image_std)}
+    return {"image": dict(vision), "video": dict(vision)}
+
+
 def build_preprocessors(
     limits: InputLimits | None = None, **options: dict[str, Any]
 ) -> dict[str, Preprocessor]:

@@ -1,0 +1,82 @@
+"""Converted OpenCLIP architectures embed exactly as open_clip's own model: QuickGELU towers, trained
+resolutions other than 224 (positional grid and image preprocessing to match) and plain GELU ViTs."""
+
+import time
+
+import numpy as np
+import open_clip
+import pytest
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+from bindspace.models.openclip import from_open_clip
+from bindspace.models.preprocess import ImagePreprocessor, model_options
+
+TEXTS = ["a photo of a cat", "", "the sound of rain on a tin roof " * 12]
+MIN_COSINE = 0.99999
+
+
+def _perturbed_clip(architecture: str) -> torch.nn.Module:
+    """open_clip's random model, with norms and biases moved off 1/0 so a misplaced one shows."""
+    torch.manual_seed(0)
+    clip = open_clip.create_model(architecture, pretrained=None)
+    generator = torch.Generator().manual_seed(1)
+    with torch.no_grad():
+        for name, parameter in clip.named_parameters():
+            if name.endswith("bias") or ".ln_" in name or name.startswith("ln_"):
+                parameter.add_(0.1 * torch.randn(parameter.shape, generator=generator))
+    return clip.eval()
+
+
+@pytest.mark.parametrize(
+    "architecture, image_size, activation, batch",
+    # One 336-pixel image through ViT-L/14 already costs most of this test's time on a CPU.
+    [("ViT-B-32-quickgelu", 224, "quick_gelu", 2), ("ViT-B-16", 224, "gelu", 2), ("ViT-L-14-336", 336, "gelu", 1)],
+)
+def test_converted_model_matches_open_clip(architecture, image_size, activation, batch):
+    started = time.perf_counter()
+    clip = _perturbed_clip(architecture)
+    converted = from_open_clip(clip)
+    assert converted.config.image_size == image_size
+    assert converted.config.vision_text_activation == activation
+    images = torch.randn(batch, 3, image_size, image_size, generator=torch.Generator().manual_seed(2))
+    tokens = open_clip.tokenize(TEXTS)
+    with torch.inference_mode():
+        expected_images = clip.encode_image(images, normalize=True)
+        expected_texts = clip.encode_text(tokens, normalize=True)
+        actual_images = converted.encode("vision", images)
+        actual_texts = F.normalize(converted.encode("text", tokens), dim=-1)
+    assert F.cosine_similarity(actual_images, expected_images).min().item() >= MIN_COSINE
+    assert F.cosine_similarity(actual_texts, expected_texts).min().item() >= MIN_COSINE
+    print(f"{architecture}: {time.perf_counter() - started:.1f} s")
+
+
+def test_quickgelu_survives_save_and_load(tmp_path):
+    from bindspace.models import load_model, save_model
+
+    clip = _perturbed_clip("ViT-B-32-quickgelu")
+    converted = from_open_clip(clip)
+    loaded = load_model(save_model(converted, tmp_path / "model"))
+    assert loaded.config == converted.config
+    images = torch.randn(1, 3, 224, 224, generator=torch.Generator().manual_seed(3))
+    with torch.inference_mode():
+        torch.testing.assert_close(loaded.encode("vision", images), converted.encode("vision", images), rtol=1e-5, atol=1e-6)
+
+
+def test_image_preprocessing_follows_the_model_resolution_and_normalization():
+    """A 336-pixel model gets open_clip's own 336-pixel preprocessing, normalization included."""
+    clip = open_clip.create_model("ViT-L-14-336", pretrained=None)
+    # Another normalization than CLIP's, as some pretrained tags use: it must carry over too.
+    mean, std = (0.5, 0.5, 0.5), (0.5, 0.5, 0.5)
+    open_clip.model.set_model_preprocess_cfg(clip, {**open_clip.get_model_preprocess_cfg(clip), "mean": mean, "std": std})
+    config = from_open_clip(clip).config
+    assert (config.image_size, config.image_mean, config.image_std) == (336, mean, std)
+
+    preprocessor = ImagePreprocessor(**model_options(config)["image"])
+    reference = open_clip.image_transform(336, is_train=False, mean=mean, std=std)
+    pixels = np.random.default_rng(4).integers(0, 256, (300, 500, 3), dtype=np.uint8)
+    image = Image.fromarray(pixels)
+    actual = preprocessor.transform(image)
+    assert actual.shape == (3, 336, 336)
+    torch.testing.assert_close(actual, reference(image), atol=2e-5, rtol=0)
