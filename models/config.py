@@ -43,6 +43,10 @@ class ModelConfig:
     # The MLP activation of the vision and text blocks: "gelu" (ImageBind, most OpenCLIP models) or
     # "quick_gelu" (OpenAI's CLIP and the *-quickgelu OpenCLIP models).
     vision_text_activation: str = "gelu"
+    # Hidden widths of the vision and text MLPs; None is ImageBind's 4 x embed_dim (OpenCLIP's
+    # ViT-g-14 and ViT-bigG-14 vision towers are wider).
+    vision_mlp_dim: int | None = None
+    text_mlp_dim: int | None = None
     # Per-channel normalization of images and video frames (CLIP's by default; some OpenCLIP tags differ).
     image_mean: tuple[float, float, float] = (0.48145466, 0.4578275, 0.40821073)
     image_std: tuple[float, float, float] = (0.26862954, 0.26130258, 0.27577711)
@@ -161,6 +165,10 @@ def _problems(config: ModelConfig) -> list[str]:
         value = getattr(config, name)
         if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
             problems.append(f"{name} must be a positive number, got {value!r}")
+    for name in ("vision_mlp_dim", "text_mlp_dim"):
+        value = getattr(config, name)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value <= 0):
+            problems.append(f"{name} must be a positive integer or null, got {value!r}")
     if config.vision_text_activation not in ACTIVATIONS:
         problems.append(f"vision_text_activation must be one of {ACTIVATIONS}, got {config.vision_text_activation!r}")
     for name in ("image_mean", "image_std"):

@@ -232,6 +232,7 @@ def _trunk(config: ModelConfig, modality: str) -> Transformer:
         pre_norm=modality == "vision",
         eps=config.layer_norm_eps,
         activation=config.vision_text_activation if modality in ("vision", "text") else "gelu",
+        mlp_dim=getattr(config, f"{modality}_mlp_dim", None),
     )
 
 

@@ -14,6 +14,7 @@ timm or Hugging Face towers, ...) raises `UnsupportedOpenClipModel` instead of g
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 from pathlib import Path
@@ -21,7 +22,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from .checkpoint import assign_state_dict
+from .checkpoint import CheckpointError, assign_state_dict
 from .config import ModelConfig
 from .factory import build_model
 from .model import ImageBindModel, causal_mask
@@ -50,7 +51,12 @@ def from_open_clip(
     if isinstance(model_or_arch, str):
         if pretrained is not None and not Path(pretrained).is_file():
             raise FileNotFoundError(f"OpenCLIP checkpoint {pretrained} is not a local file")
-        clip = create_open_clip(model_or_arch, None if pretrained is None else str(pretrained))
+        try:
+            clip = create_open_clip(model_or_arch, None if pretrained is None else str(pretrained))
+        except UnsupportedOpenClipModel:
+            raise
+        except Exception as error:
+            raise CheckpointError(f"cannot load {pretrained} as OpenCLIP {model_or_arch}: {error}") from error
         copy = False
     else:
         if pretrained is not None:
@@ -63,7 +69,13 @@ def from_open_clip(
     return model.to(device).eval()
 
 
-def create_open_clip(architecture: str, pretrained: str | None, *, cache_dir: str | None = None) -> nn.Module:
+def create_open_clip(
+    architecture: str,
+    pretrained: str | None,
+    *,
+    cache_dir: str | None = None,
+    device: str | torch.device = "cpu",
+) -> nn.Module:
     """open_clip's model for a built-in `architecture` with `pretrained` weights (a local file or a tag).
 
     Towers built from timm or Hugging Face configs are refused before anything is built: building
@@ -88,9 +100,36 @@ def create_open_clip(architecture: str, pretrained: str | None, *, cache_dir: st
             f"{architecture} has a Hugging Face text tower ({text_cfg['hf_model_name']}); only open_clip's "
             "built-in text transformer maps onto ImageBind"
         )
+    if torch.device(device).type != "meta":
+        # Checked on the meta device first, so that nothing is downloaded or read in vain.
+        reason = unsupported_reason(architecture)
+        if reason is not None:
+            raise UnsupportedOpenClipModel(reason)
     return open_clip.create_model(
         architecture, pretrained=pretrained, pretrained_image=False, pretrained_text=False, cache_dir=cache_dir,
+        device=device,
     ).eval()
+
+
+def unsupported_reason(architecture: str) -> str | None:
+    """Why open_clip's `architecture` does not convert, or None when it does.
+
+    The model is built on the meta device: no memory for weights, no download.
+    """
+    root = logging.getLogger()
+    root.addFilter(_hide_random_init_notice)  # the meta model is random by design: do not say so
+    try:
+        with torch.device("meta"):
+            config_from_open_clip(create_open_clip(architecture, None, device="meta"))
+    except UnsupportedOpenClipModel as error:
+        return str(error)
+    finally:
+        root.removeFilter(_hide_random_init_notice)
+    return None
+
+
+def _hide_random_init_notice(record: logging.LogRecord) -> bool:
+    return not record.getMessage().startswith("No pretrained weights loaded")
 
 
 def config_from_open_clip(clip: nn.Module) -> ModelConfig:
@@ -131,7 +170,8 @@ def config_from_open_clip(clip: nn.Module) -> ModelConfig:
             f"{clip.token_embedding.num_embeddings}; bindspace tokenizes with CLIP's BPE "
             f"({CLIP_VOCAB_SIZE} tokens, context {CONTEXT_LENGTH})"
         )
-    if clip.attn_mask is None or not torch.equal(clip.attn_mask.cpu().float(), causal_mask(context_length)):
+    mask = clip.attn_mask
+    if mask is None or (not mask.is_meta and not torch.equal(mask.cpu().float(), causal_mask(context_length))):
         raise UnsupportedOpenClipModel("the text tower must use a causal attention mask")
     projection = clip.text_projection
     if isinstance(projection, nn.Linear) and projection.bias is not None:
@@ -144,8 +184,8 @@ def config_from_open_clip(clip: nn.Module) -> ModelConfig:
 
     mean, std = _check_preprocessing(visual)
     vision_width = visual.conv1.out_channels
-    vision_heads, vision_activation = _check_blocks("vision", visual.transformer.resblocks, vision_width)
-    text_heads, text_activation = _check_blocks("text", clip.transformer.resblocks, text_width)
+    vision_heads, vision_activation, vision_mlp = _check_blocks("vision", visual.transformer.resblocks)
+    text_heads, text_activation, text_mlp = _check_blocks("text", clip.transformer.resblocks)
     if vision_activation != text_activation:
         raise UnsupportedOpenClipModel(
             f"the vision tower uses {vision_activation} and the text tower {text_activation}; both must use one"
@@ -168,9 +208,11 @@ def config_from_open_clip(clip: nn.Module) -> ModelConfig:
         text_num_heads=text_heads,
         context_length=context_length,
         vocab_size=clip.token_embedding.num_embeddings,
-        text_logit_scale_init=math.exp(float(clip.logit_scale.detach().reshape(()))),
+        text_logit_scale_init=1 / 0.07 if clip.logit_scale.is_meta else math.exp(float(clip.logit_scale.detach())),
         layer_norm_eps=eps.pop(),
         vision_text_activation=vision_activation,
+        vision_mlp_dim=None if vision_mlp == 4 * vision_width else vision_mlp,
+        text_mlp_dim=None if text_mlp == 4 * text_width else text_mlp,
         image_mean=mean,
         image_std=std,
         modalities=("vision", "text"),
@@ -250,11 +292,12 @@ def _check_preprocessing(visual: nn.Module) -> tuple[tuple[float, ...], tuple[fl
     return mean, std
 
 
-def _check_blocks(tower: str, blocks: nn.ModuleList, width: int) -> tuple[int, str]:
-    """Raise unless every block is a plain pre-LN GELU or QuickGELU block; return head count and activation."""
+def _check_blocks(tower: str, blocks: nn.ModuleList) -> tuple[int, str, int]:
+    """Raise unless every block is a plain pre-LN GELU or QuickGELU block; return the head count,
+    the activation and the MLP's hidden width."""
     from open_clip.transformer import QuickGELU, ResidualAttentionBlock
 
-    heads, activations = set(), set()
+    heads, activations, mlp_dims = set(), set(), set()
     for index, block in enumerate(blocks):
         where = f"{tower} block {index}"
         if type(block) is not ResidualAttentionBlock:
@@ -277,16 +320,15 @@ def _check_blocks(tower: str, blocks: nn.ModuleList, width: int) -> tuple[int, s
             activations.add("gelu")
         else:
             raise UnsupportedOpenClipModel(f"{where} uses {activation!r}; only exact GELU and QuickGELU are supported")
-        if block.mlp.c_fc.out_features != 4 * width:
-            raise UnsupportedOpenClipModel(
-                f"{where} has MLP width {block.mlp.c_fc.out_features}; ImageBind blocks use 4 x {width}"
-            )
+        mlp_dims.add(block.mlp.c_fc.out_features)
         heads.add(attn.num_heads)
     if len(heads) != 1:
         raise UnsupportedOpenClipModel(f"{tower} blocks use different head counts {sorted(heads)}")
     if len(activations) != 1:
         raise UnsupportedOpenClipModel(f"{tower} blocks mix activations {sorted(activations)}")
-    return heads.pop(), activations.pop()
+    if len(mlp_dims) != 1:
+        raise UnsupportedOpenClipModel(f"{tower} blocks use different MLP widths {sorted(mlp_dims)}")
+    return heads.pop(), activations.pop(), mlp_dims.pop()
 
 
 def _check_norm(norm: nn.Module) -> float:

@@ -117,11 +117,12 @@ class Block(nn.Module):
     def __init__(
         self, dim: int, num_heads: int, *, add_bias_kv: bool, drop_path: float, eps: float,
         activation: str = "gelu",
+        mlp_dim: int | None = None,
     ) -> None:
         super().__init__()
         self.attn = Attention(dim, num_heads, add_bias_kv=add_bias_kv)
         self.norm_1 = nn.LayerNorm(dim, eps=eps)
-        self.mlp = Mlp(dim, 4 * dim, activation)
+        self.mlp = Mlp(dim, mlp_dim or 4 * dim, activation)
         self.norm_2 = nn.LayerNorm(dim, eps=eps)
         self.drop_path = DropPath(drop_path)
 
@@ -148,6 +149,7 @@ class Transformer(nn.Module):
         pre_norm: bool = False,
         eps: float = 1e-6,
         activation: str = "gelu",
+        mlp_dim: int | None = None,
     ) -> None:
         super().__init__()
         self.pre_transformer_layer = (
@@ -155,7 +157,8 @@ class Transformer(nn.Module):
         )
         rates = torch.linspace(0, drop_path, num_blocks, device="cpu").tolist()
         self.blocks = nn.ModuleList(
-            Block(dim, num_heads, add_bias_kv=add_bias_kv, drop_path=rate, eps=eps, activation=activation)
+            Block(dim, num_heads, add_bias_kv=add_bias_kv, drop_path=rate, eps=eps, activation=activation,
+                  mlp_dim=mlp_dim)
             for rate in rates
         )
 

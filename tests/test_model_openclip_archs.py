@@ -52,6 +52,26 @@ def test_converted_model_matches_open_clip(architecture, image_size, activation,
     print(f"{architecture}: {time.perf_counter() - started:.1f} s")
 
 
+def test_wide_mlp_and_240_pixel_towers_match_open_clip():
+    """ViT-g/bigG-style MLPs wider than 4 x width, at 240 pixels as ViT-B-16-plus-240 (scaled down)."""
+    from open_clip.model import CLIP
+
+    torch.manual_seed(5)
+    clip = CLIP(
+        embed_dim=64,
+        vision_cfg={"image_size": 240, "patch_size": 16, "width": 96, "layers": 2, "head_width": 32, "mlp_ratio": 5.0},
+        text_cfg={"context_length": 77, "vocab_size": 49408, "width": 64, "heads": 4, "layers": 2, "mlp_ratio": 4.5},
+    ).eval()
+    converted = from_open_clip(clip)
+    assert (converted.config.vision_mlp_dim, converted.config.text_mlp_dim, converted.config.image_size) == (480, 288, 240)
+    images = torch.randn(2, 3, 240, 240, generator=torch.Generator().manual_seed(6))
+    tokens = open_clip.tokenize(TEXTS)
+    with torch.inference_mode():
+        image_cos = F.cosine_similarity(converted.encode("vision", images), clip.encode_image(images))
+        text_cos = F.cosine_similarity(converted.encode("text", tokens), clip.encode_text(tokens))
+    assert image_cos.min().item() >= MIN_COSINE and text_cos.min().item() >= MIN_COSINE
+
+
 def test_quickgelu_survives_save_and_load(tmp_path):
     from bindspace.models import load_model, save_model
 

@@ -208,3 +208,21 @@ def test_bundled_registry_lists_imagebind_with_its_licence(store, capsys):
     assert rows["default"].split()[1] in ("bundled", "missing")
     assert main(["pull", "imagebind-huge"]) == 2
     assert "--accept-licence" in capsys.readouterr().err
+
+
+def test_openclip_tag_offline_fails_at_once_naming_the_url(store, monkeypatch, capsys):
+    import huggingface_hub
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
+    started = time.perf_counter()
+    assert main(["pull", "openclip-vit-b-32-laion2b"]) == 2
+    assert time.perf_counter() - started < 10.0
+    assert "https://huggingface.co/laion/CLIP-ViT-B-32-laion2B-s34B-b79K" in capsys.readouterr().err
+    assert store_contents(store) == []
+
+
+def test_unsupported_openclip_tag_is_refused_before_downloading(store, capsys):
+    assert main(["pull", "openclip:RN50:openai"]) == 2
+    assert "ModifiedResNet" in capsys.readouterr().err
+    assert store_contents(store) == []

@@ -10,7 +10,7 @@ from pathlib import Path
 from bindspace.app.settings import get_settings
 from bindspace.models.checkpoint import CheckpointError
 from bindspace.models.config import PRESETS
-from bindspace.models.openclip import UnsupportedOpenClipModel
+from bindspace.models.openclip import UnsupportedOpenClipModel, unsupported_reason
 from bindspace.models.store import (
     BUNDLED_MODEL_DIR,
     DownloadError,
@@ -49,6 +49,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "model store by `bindspace convert`.",
     )
     parser.add_argument("--registry", type=Path, help=registry_help)
+    parser.add_argument("--openclip", action="store_true",
+                        help="instead, list every open_clip architecture and whether it converts (or why not)")
     parser.set_defaults(handler=run_models)
 
     parser = subparsers.add_parser(
@@ -97,7 +99,9 @@ def run_pull(args: argparse.Namespace) -> int:
 
 
 def run_models(args: argparse.Namespace) -> int:
-    """Print one line per known or installed model."""
+    """Print one line per known or installed model (or per open_clip architecture with --openclip)."""
+    if args.openclip:
+        return _list_openclip_architectures()
     store = _store()
     try:
         registry = load_registry(args.registry)
@@ -121,6 +125,16 @@ def run_models(args: argparse.Namespace) -> int:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[3])
     print(f"\nmodel store: {store.root}; OpenCLIP tags: openclip:ARCHITECTURE:TAG "
           "(python -c 'import open_clip; print(open_clip.list_pretrained())')", file=sys.stderr)
+    return 0
+
+
+def _list_openclip_architectures() -> int:
+    import open_clip
+
+    for architecture in open_clip.list_models():
+        reason = unsupported_reason(architecture)
+        tags = ", ".join(open_clip.list_pretrained_tags_by_model(architecture)) or "-"
+        print(f"{architecture}\t{'converts' if reason is None else 'no: ' + reason}\t{tags}")
     return 0
 
 
