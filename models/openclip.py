@@ -105,9 +105,12 @@ def create_open_clip(
         reason = unsupported_reason(architecture)
         if reason is not None:
             raise UnsupportedOpenClipModel(reason)
+    # Tags trained with QuickGELU on an architecture named without it (ViT-B-16 `openai`, `dfn2b`, ...)
+    # get the activation they were trained with; open_clip itself would only warn.
+    tag_cfg = open_clip.get_pretrained_cfg(architecture, pretrained) if pretrained else {}
     return open_clip.create_model(
         architecture, pretrained=pretrained, pretrained_image=False, pretrained_text=False, cache_dir=cache_dir,
-        device=device,
+        device=device, force_quick_gelu=bool(tag_cfg.get("quick_gelu", False)),
     ).eval()
 
 

@@ -226,3 +226,24 @@ def test_unsupported_openclip_tag_is_refused_before_downloading(store, capsys):
     assert main(["pull", "openclip:RN50:openai"]) == 2
     assert "ModifiedResNet" in capsys.readouterr().err
     assert store_contents(store) == []
+
+
+def test_openclip_tag_installs_with_the_activation_it_was_trained_with(store, monkeypatch, capsys):
+    """`ViT-B-32:openai` was trained with QuickGELU although the architecture's name does not say so.
+
+    open_clip's download and weight loading are replaced (no network here); the architecture, tag
+    handling, conversion and installation are the real ones."""
+    import open_clip
+
+    loaded = []
+    monkeypatch.setattr(open_clip.factory, "download_pretrained", lambda cfg, cache_dir=None: "/weights/ViT-B-32.pt")
+    monkeypatch.setattr(open_clip.factory, "load_checkpoint", lambda model, path, **kwargs: loaded.append(path))
+    assert main(["pull", "openclip:ViT-B-32:openai"]) == 0
+    assert loaded == ["/weights/ViT-B-32.pt"]
+    installed = store / "openclip--ViT-B-32--openai"
+    assert capsys.readouterr().out.strip() == str(installed)
+    config = json.loads((installed / "config.json").read_text())
+    assert config["vision_text_activation"] == "quick_gelu" and config["modalities"] == ["vision", "text"]
+    assert resolve_model_dir(Path("openclip:ViT-B-32:openai"), store) == installed
+    source = json.loads((installed / "source.json").read_text())
+    assert source["openclip"] == {"architecture": "ViT-B-32", "pretrained": "openai"}
