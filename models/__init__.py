@@ -4,12 +4,10 @@ from .checkpoint import CheckpointError, load_checkpoint
 from .config import MODALITIES, PRESETS, ModelConfig, get_config
 from .errors import InputError
 from .factory import build_model, load_imagebind_huge, load_model, save_model
-from .inference import Encoder
 from .model import ImageBindModel
 
 __all__ = [
     "CheckpointError",
-    "Encoder",
     "ImageBindModel",
     "InputError",
     "MODALITIES",

@@ -10,8 +10,8 @@ def test_importing_bindspace_sets_no_environment_variables():
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HUGGINGFACE"))}
     code = (
         "import json, os; before = dict(os.environ); "
-        "import bindspace.models, bindspace.models.openclip, bindspace.models.store, bindspace.app.main, "
-        "bindspace.app.cli; after = dict(os.environ); "
+        "import bindspace.models, bindspace.models.openclip, bindspace.models.store, bindspace.engine.engine, "
+        "bindspace.app.main, bindspace.app.cli; after = dict(os.environ); "
         "print(json.dumps({k: after.get(k) for k in set(before) | set(after) if before.get(k) != after.get(k)}))"
     )
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)

@@ -11,7 +11,8 @@ import torch.nn.functional as F
 from PIL import Image
 
 from bindspace.models.openclip import from_open_clip
-from bindspace.models.preprocess import ImagePreprocessor, model_options
+from bindspace.models.kinds import preprocess_options
+from bindspace.models.preprocess import ImagePreprocessor
 
 TEXTS = ["a photo of a cat", "", "the sound of rain on a tin roof " * 12]
 MIN_COSINE = 0.99999
@@ -93,7 +94,7 @@ def test_image_preprocessing_follows_the_model_resolution_and_normalization():
     config = from_open_clip(clip).config
     assert (config.image_size, config.image_mean, config.image_std) == (336, mean, std)
 
-    preprocessor = ImagePreprocessor(**model_options(config)["image"])
+    preprocessor = ImagePreprocessor(**preprocess_options(config)["image"])
     reference = open_clip.image_transform(336, is_train=False, mean=mean, std=std)
     pixels = np.random.default_rng(4).integers(0, 256, (300, 500, 3), dtype=np.uint8)
     image = Image.fromarray(pixels)

@@ -10,8 +10,8 @@ import torch.nn.functional as F
 from safetensors.torch import save_file
 
 from bindspace.app.cli import main
-from bindspace.app.model_source import resolve_model_dir
-from bindspace.app.settings import get_settings
+from bindspace.engine.model_source import resolve_model_dir
+from bindspace.engine.settings import settings_from_env
 from bindspace.models import build_model, load_model
 
 
@@ -19,9 +19,9 @@ from bindspace.models import build_model, load_model
 def store(tmp_path, monkeypatch):
     root = tmp_path / "store"
     monkeypatch.setenv("BINDSPACE_MODEL_DIR", str(root))
-    get_settings.cache_clear()
+    settings_from_env.cache_clear()
     yield root
-    get_settings.cache_clear()
+    settings_from_env.cache_clear()
 
 
 def test_imagebind_checkpoint_installs_by_name(store, tmp_path, capsys):

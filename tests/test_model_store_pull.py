@@ -8,12 +8,14 @@ import socket
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
+from PIL import Image
 
 from bindspace.app.cli import main
-from bindspace.app.model_source import ModelNotFoundError, resolve_model_dir
-from bindspace.app.settings import get_settings
+from bindspace.engine.model_source import ModelNotFoundError, resolve_model_dir
+from bindspace.engine.settings import settings_from_env
 from bindspace.models import build_model, load_model
 from bindspace.models.config import PRESETS
 from bindspace.models.store import DownloadError, download_file
@@ -41,9 +43,9 @@ def server():
 def store(tmp_path, monkeypatch):
     root = tmp_path / "store"
     monkeypatch.setenv("BINDSPACE_MODEL_DIR", str(root))
-    get_settings.cache_clear()
+    settings_from_env.cache_clear()
     yield root
-    get_settings.cache_clear()
+    settings_from_env.cache_clear()
 
 
 def write_registry(path: Path, url: str, data: bytes, **overrides) -> Path:
@@ -98,6 +100,21 @@ def test_pull_verifies_and_installs(server, store, tmp_path, checkpoint, capsys)
     assert main(["models", "--registry", str(registry)]) == 0
     listing = capsys.readouterr().out.splitlines()
     assert listing[1].split()[:3] == ["tiny-bind", "yes", "CC0-1.0"]
+
+
+def test_pulled_model_is_served_by_name(server, store, tmp_path, checkpoint, monkeypatch, capsys):
+    server.files["/tiny.pth"] = ServedFile(checkpoint)
+    registry = write_registry(tmp_path / "registry.json", server.url("/tiny.pth"), checkpoint)
+    assert pull(registry) == 0
+    image = tmp_path / "noise.png"
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (40, 60, 3), dtype=np.uint8)).save(image)
+    monkeypatch.setenv("BINDSPACE_MODEL", "tiny-bind")
+    monkeypatch.setenv("BINDSPACE_DATA_DIR", str(tmp_path / "data"))
+    settings_from_env.cache_clear()
+    capsys.readouterr()
+    assert main(["embed", str(image)]) == 0
+    row = json.loads(capsys.readouterr().out.strip())
+    assert row["modality"] == "image" and len(row["embedding"]) == CONFIG["out_embed_dim"]
 
 
 def test_one_corrupted_byte_is_refused_and_nothing_installed(server, store, tmp_path, checkpoint, capsys):

@@ -7,7 +7,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from bindspace.app.settings import get_settings
+from bindspace.engine.settings import settings_from_env
 from bindspace.models.checkpoint import CheckpointError
 from bindspace.models.config import PRESETS
 from bindspace.models.openclip import UnsupportedOpenClipModel, unsupported_reason
@@ -73,7 +73,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _store() -> ModelStore:
-    return ModelStore(get_settings().model_dir)
+    return ModelStore(settings_from_env().model_dir)
 
 
 def run_pull(args: argparse.Namespace) -> int:

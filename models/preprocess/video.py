@@ -35,6 +35,7 @@ import torch
 
 from bindspace.models.errors import InputError
 from bindspace.models.preprocess.image import CLIP_MEAN, CLIP_STD, IMAGE_SIZE
+from bindspace.models.preprocess.base import Preprocessor
 from bindspace.models.preprocess.limits import InputLimits
 from bindspace.models.preprocess.source import Source, resolve_source
 
@@ -45,12 +46,10 @@ SEEK_GAP_SECONDS = 2
 """Seek instead of decoding forward when the next clip starts further ahead than this."""
 
 
-class VideoPreprocessor:
+class VideoPreprocessor(Preprocessor):
     """Callable turning one video file (bytes or path) into (15, 3, 2, size, size) clips (size 224 by default)."""
 
     kind = "video"
-    encoder = "vision"
-    releases_gil = True
 
     def __init__(
         self,
@@ -60,7 +59,7 @@ class VideoPreprocessor:
         mean: tuple[float, float, float] = CLIP_MEAN,
         std: tuple[float, float, float] = CLIP_STD,
     ) -> None:
-        self.limits = limits or InputLimits()
+        super().__init__(limits)
         self.size = size
         self._mean = np.array(mean, dtype=np.float32).reshape(3, 1, 1)
         self._std = np.array(std, dtype=np.float32).reshape(3, 1, 1)
