@@ -41,7 +41,9 @@ def test_imagebind_checkpoint_installs_by_name(store, tmp_path, capsys):
     assert "--force" in capsys.readouterr().err
     assert main(["convert", str(checkpoint), "--config", "small", "--name", "other"]) == 2
     assert "shape mismatches" in capsys.readouterr().err
-    assert sorted(p.name for p in store.iterdir()) == ["my_bind"]
+    assert main(["convert", str(checkpoint), "--config", "tiny", "--name", "../escaped"]) == 2
+    assert "invalid model name" in capsys.readouterr().err
+    assert sorted(p.name for p in store.iterdir()) == ["my_bind"] and not (tmp_path / "escaped").exists()
 
 
 @pytest.mark.parametrize("suffix", [".safetensors", ".bin"])

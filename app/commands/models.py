@@ -150,6 +150,7 @@ def run_convert(args: argparse.Namespace) -> int:
         if args.output is not None:
             path = convert_checkpoint(converter, args.checkpoint, args.output, name=name)
         else:
+            store.path(name)  # a name that cannot be a directory of the store raises here
             if store.find(name) is not None and not args.force:
                 print(f"bindspace convert: a model called {name} is already installed in {store.root}; "
                       "pass --force to replace it", file=sys.stderr)

@@ -46,8 +46,9 @@ class ModelStore:
 
     def path(self, store_name: str) -> Path:
         """Where the model `store_name` is (or would be) installed."""
-        if not store_name or "/" in store_name or store_name.startswith("."):
-            raise ValueError(f"invalid model name {store_name!r} for the store")
+        if not store_name or any(c in store_name for c in "/\\:") or store_name.startswith("."):
+            raise ValueError(f"invalid model name {store_name!r}: use letters, digits, '-', '_' and '.' "
+                             "(not first)")
         return self.root / store_name
 
     def find(self, store_name: str) -> Path | None:
