@@ -1,6 +1,7 @@
 """Converted OpenCLIP architectures embed exactly as open_clip's own model: QuickGELU towers, trained
 resolutions other than 224 (positional grid and image preprocessing to match) and plain GELU ViTs."""
 
+import dataclasses
 import time
 
 import numpy as np
@@ -10,9 +11,13 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from bindspace.models.openclip import from_open_clip
+from bindspace.engine.encoder import Encoder
+from bindspace.engine.inference_model import PackedMlp, packed_matmuls_available
+from bindspace.models import PRESETS, build_model, load_model, save_model
 from bindspace.models.kinds import preprocess_options
+from bindspace.models.openclip import from_open_clip
 from bindspace.models.preprocess import ImagePreprocessor
+from bindspace.models.transformer import Mlp
 
 TEXTS = ["a photo of a cat", "", "the sound of rain on a tin roof " * 12]
 MIN_COSINE = 0.99999
@@ -74,7 +79,6 @@ def test_wide_mlp_and_240_pixel_towers_match_open_clip():
 
 
 def test_quickgelu_survives_save_and_load(tmp_path):
-    from bindspace.models import load_model, save_model
 
     clip = _perturbed_clip("ViT-B-32-quickgelu")
     converted = from_open_clip(clip)
@@ -101,3 +105,44 @@ def test_image_preprocessing_follows_the_model_resolution_and_normalization():
     actual = preprocessor.transform(image)
     assert actual.shape == (3, 336, 336)
     torch.testing.assert_close(actual, reference(image), atol=2e-5, rtol=0)
+
+
+def test_serving_encoder_keeps_quickgelu():
+    """The serving copy of a QuickGELU model (packed MLPs on oneDNN CPUs) computes QuickGELU, not GELU."""
+
+    torch.manual_seed(7)
+    config = dataclasses.replace(PRESETS["tiny"], vision_text_activation="quick_gelu", modalities=("vision", "text"))
+    model = build_model(config)
+    with torch.no_grad():  # larger MLP pre-activations, where GELU and QuickGELU differ more
+        for name, parameter in model.named_parameters():
+            if ".mlp.fc" in name and name.endswith("weight"):
+                parameter.mul_(10)
+    gelu_model = build_model(dataclasses.replace(config, vision_text_activation="gelu"))
+    gelu_model.load_state_dict(model.state_dict())
+    encoder = Encoder(model, precision="float32")
+    if packed_matmuls_available():
+        mlp = encoder.model.modality_trunks["vision"].blocks[0].mlp
+        assert isinstance(mlp, PackedMlp) and mlp.quick_gelu and not mlp.fc1.gelu
+    images = torch.randn(2, 3, 224, 224, generator=torch.Generator().manual_seed(8))
+    tokens = open_clip.tokenize(TEXTS[:2])
+    with torch.inference_mode():
+        for modality, batch in (("vision", images), ("text", tokens)):
+            expected = model.encode(modality, batch)
+            assert F.cosine_similarity(encoder.encode(modality, batch), expected).min().item() >= 0.999999
+            # The check can fail: GELU in its place moves the vectors 100x further.
+            assert F.cosine_similarity(gelu_model.encode(modality, batch), expected).min().item() < 0.99999
+
+
+@pytest.mark.skipif(not packed_matmuls_available(), reason="packed oneDNN matmuls need a CPU build with oneDNN")
+def test_packed_bfloat16_mlp_applies_quickgelu():
+
+    torch.manual_seed(9)
+    quick, gelu = Mlp(64, 256, "quick_gelu"), Mlp(64, 256, "gelu")
+    gelu.load_state_dict(quick.state_dict())
+    x = torch.randn(4, 10, 64) * 3
+    with torch.inference_mode():
+        packed = PackedMlp(quick, torch.bfloat16)(x.to(torch.bfloat16)).float()
+        expected, other = quick(x), gelu(x)
+    cosine = F.cosine_similarity(packed.flatten(0, 1), expected.flatten(0, 1)).min().item()
+    assert cosine >= 0.999
+    assert cosine > F.cosine_similarity(other.flatten(0, 1), expected.flatten(0, 1)).min().item()
