@@ -123,8 +123,8 @@ def run_models(args: argparse.Namespace) -> int:
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[3])
-    print(f"\nmodel store: {store.root}; OpenCLIP tags: openclip:ARCHITECTURE:TAG "
-          "(python -c 'import open_clip; print(open_clip.list_pretrained())')", file=sys.stderr)
+    print(f"\nmodel store: {store.root}; any OpenCLIP tag: openclip:ARCHITECTURE:TAG "
+          "(`bindspace models --openclip` lists the architectures and their tags)", file=sys.stderr)
     return 0
 
 
