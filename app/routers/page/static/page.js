@@ -258,7 +258,11 @@ async function previewOf(blob, kind, label) {
   if (kind === "imu") return imuPreview(blob);
   if (kind === "text") return el("blockquote", {class: "preview text", text: (await blob.text()).slice(0, 400)});
   const url = URL.createObjectURL(blob);
-  if (type.startsWith("image/")) return el("img", {src: url, alt: label, class: "preview"});
+  if (type.startsWith("image/")) {
+    const img = el("img", {src: url, alt: label, class: "preview"});
+    img.addEventListener("error", () => img.replaceWith(el("p", {class: "note", text: "the browser cannot show this image"})));
+    return img;
+  }
   if (kind === "audio" || type.startsWith("audio/")) {
     return el("audio", {src: url, controls: "", preload: "metadata", class: "preview", "aria-label": label});
   }
@@ -309,6 +313,7 @@ async function loadCollections() {
   try {
     collections = (await api.json("GET", "v1/collections")).data;
     showError("collections-error", null);
+    showError("search-error", null);
   } catch (error) {
     showError("collections-error", error);
     showError("search-error", error);
@@ -514,7 +519,9 @@ async function label(event) {
     for (const entry of labelFiles) {
       const card = el("li", {class: "card", "data-name": entry.file.name}, el("h3", {text: entry.file.name}));
       results.append(card);
-      previewOf(entry.file, entry.kind, entry.file.name).then(preview => card.insertBefore(preview, card.children[1]));
+      previewOf(entry.file, entry.kind, entry.file.name)
+        .catch(error => el("p", {class: "note", text: `no preview: ${error.message}`}))
+        .then(preview => card.insertBefore(preview, card.children[1]));
       try {
         const body = {input: await inputOf(entry.file, entry.kind), candidate_labels: labels};
         if (templates.length) body.hypothesis_template = templates;
