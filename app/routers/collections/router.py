@@ -153,7 +153,9 @@ def _previews(runtime: Runtime, policy: str, body: ItemsUpsert) -> dict[str, Sto
 @router.get("/{name}/items/{item_id:path}/media", response_class=Response, summary="Get an item's preview media",
             description="The original file or thumbnail the collection kept for the item (collection option "
             "`media`). 404 `no_media` when it kept none. Served with a sandboxing Content-Security-Policy.",
-            responses={200: {"content": {"application/octet-stream": {}}}})
+            responses={200: {"description": "The preview's bytes, with its media type.", "content": {
+                "image/jpeg": {"example": "(JPEG bytes)"}, "audio/wav": {"example": "(WAV bytes)"},
+                "text/csv": {"example": "acc_x,acc_y,acc_z,gyro_x,gyro_y,gyro_z\n0.1,0.0,9.8,0.0,0.0,0.0\n"}}}})
 async def get_item_media(name: str, item_id: str, runtime: Runtime = Depends(get_runtime)) -> Response:
     """The item's stored preview, with its media type."""
     collection = await _collection(runtime, name)
