@@ -12,7 +12,7 @@ from PIL import Image
 
 from bindspace.app.media_preview import preview_media
 from bindspace.models.preprocess.limits import InputLimits
-from test_app_server import LiveServer, data_uri, imu_csv_bytes, live_server, png_bytes, wav_bytes
+from live_server import LiveServer, data_uri, imu_csv_bytes, live_server, png_bytes, wav_bytes
 
 
 @pytest.fixture(scope="module")

@@ -29,3 +29,5 @@ def test_a_regular_install_holds_only_the_bindspace_namespace(tmp_path) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().startswith(str(target / "bindspace" / "models"))
     assert list((target / "bindspace" / "models" / "weights" / "default").glob("*.json"))
+    page = target / "bindspace" / "app" / "routers" / "page" / "static"
+    assert {path.name for path in page.iterdir()} == {"index.html", "page.js", "page.css"}

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from test_app_server import LiveServer, imu_csv_bytes, live_server
+from live_server import LiveServer, imu_csv_bytes, live_server
 
 webdriver = pytest.importorskip("selenium.webdriver")
 from selenium.webdriver.chrome.service import Service  # noqa: E402
