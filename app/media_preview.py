@@ -3,14 +3,16 @@
 `original` keeps the input's bytes when they fit `BINDSPACE_MAX_MEDIA_BYTES` and a thumbnail otherwise;
 `thumbnail` always keeps a thumbnail: images and video posters as JPEG, depth and thermal maps as 8-bit
 grayscale PNG stretched like the thermal preprocessor (the page colours them), audio as its first seconds
-in mono 16-bit WAV, IMU recordings and texts cut to the size limit. Rendering happens after the input was
-embedded, so the bytes are known to decode; a rendering that still fails keeps no media for that item.
+in mono 16-bit WAV, IMU recordings and texts cut to the size limit; kinds registered beyond these keep
+their file as sent when it fits. Rendering happens after the input was embedded, so the bytes are known
+to decode; a rendering that still fails keeps no media for that item.
 """
 
 from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Callable
 
 import numpy as np
 import soundfile
@@ -48,26 +50,19 @@ def preview_media(kind: str, data: bytes | str, declared: str | None, policy: st
     if policy == "none":
         return None
     raw = data.encode("utf-8") if isinstance(data, str) else data
-    if policy == "original" and len(raw) <= max_bytes:
-        return StoredMedia(media_type_of(kind, raw, declared), raw)
+    fits = len(raw) <= max_bytes
+    if kind not in THUMBNAILERS or (policy == "original" and fits):
+        return StoredMedia(media_type_of(kind, raw, declared), raw) if fits else None
     try:
-        media = _thumbnail(kind, raw, max_bytes, side, limits)
+        media = THUMBNAILERS[kind](kind, raw, max_bytes, side, limits)
     except Exception as exc:  # any decoder failure only costs the preview, never the item
         log.warning("no %s preview kept: %s: %s", kind, type(exc).__name__, exc)
         return None
     return media if media is not None and len(media.data) <= max_bytes else None
 
 
-def _thumbnail(kind: str, data: bytes, max_bytes: int, side: int, limits: InputLimits) -> StoredMedia | None:
-    if kind == "image":
-        return _jpeg(open_image(data, kind, limits), side)
-    if kind == "video":
-        return _video_poster(data, side)
-    if kind in ("depth", "thermal"):
-        return _grayscale_map(kind, data, side, limits)
-    if kind == "audio":
-        return _audio_start(data)
-    return _text_start(kind, data, max_bytes)
+def _image(kind: str, data: bytes, max_bytes: int, side: int, limits: InputLimits) -> StoredMedia:
+    return _jpeg(open_image(data, kind, limits), side)
 
 
 def _jpeg(image: Image.Image, side: int) -> StoredMedia:
@@ -78,7 +73,7 @@ def _jpeg(image: Image.Image, side: int) -> StoredMedia:
     return StoredMedia("image/jpeg", buffer.getvalue())
 
 
-def _video_poster(data: bytes, side: int) -> StoredMedia | None:
+def _video_poster(kind: str, data: bytes, max_bytes: int, side: int, limits: InputLimits) -> StoredMedia | None:
     import av
 
     with av.open(io.BytesIO(data)) as container:
@@ -87,7 +82,7 @@ def _video_poster(data: bytes, side: int) -> StoredMedia | None:
     return None
 
 
-def _grayscale_map(kind: str, data: bytes, side: int, limits: InputLimits) -> StoredMedia:
+def _grayscale_map(kind: str, data: bytes, max_bytes: int, side: int, limits: InputLimits) -> StoredMedia:
     if is_npy(data):
         values = np.squeeze(load_npy(data, kind)).astype(np.float32)
     else:
@@ -103,7 +98,7 @@ def _grayscale_map(kind: str, data: bytes, side: int, limits: InputLimits) -> St
     return StoredMedia("image/png", buffer.getvalue())
 
 
-def _audio_start(data: bytes) -> StoredMedia:
+def _audio_start(kind: str, data: bytes, max_bytes: int, side: int, limits: InputLimits) -> StoredMedia:
     with soundfile.SoundFile(io.BytesIO(data)) as file:
         rate = file.samplerate
         samples = file.read(int(AUDIO_PREVIEW_SECONDS * rate), dtype="float32", always_2d=True)
@@ -112,7 +107,7 @@ def _audio_start(data: bytes) -> StoredMedia:
     return StoredMedia("audio/wav", buffer.getvalue())
 
 
-def _text_start(kind: str, data: bytes, max_bytes: int) -> StoredMedia | None:
+def _text_start(kind: str, data: bytes, max_bytes: int, side: int, limits: InputLimits) -> StoredMedia | None:
     """The leading whole lines (IMU rows, text) that fit `max_bytes`; an IMU `.npy` array whole or not at all."""
     if is_npy(data):
         return StoredMedia("application/x-npy", data) if len(data) <= max_bytes else None
@@ -120,3 +115,11 @@ def _text_start(kind: str, data: bytes, max_bytes: int) -> StoredMedia | None:
     if kind == "text":
         return StoredMedia(DEFAULT_TYPES["text"], kept.decode("utf-8", errors="ignore").encode("utf-8"))
     return StoredMedia("text/csv", kept)
+
+
+Thumbnailer = Callable[[str, bytes, int, int, InputLimits], StoredMedia | None]
+THUMBNAILERS: dict[str, Thumbnailer] = {
+    "image": _image, "video": _video_poster, "depth": _grayscale_map, "thermal": _grayscale_map,
+    "audio": _audio_start, "imu": _text_start, "text": _text_start,
+}
+"""How each built-in kind is reduced to a thumbnail; other kinds keep their file as sent when it fits."""

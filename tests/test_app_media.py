@@ -12,7 +12,7 @@ from PIL import Image
 
 from bindspace.app.media_preview import preview_media
 from bindspace.models.preprocess.limits import InputLimits
-from live_server import LiveServer, data_uri, imu_csv_bytes, live_server, png_bytes, wav_bytes
+from live_server import LiveServer, data_uri, imu_csv_bytes, live_server, mp4_bytes, png_bytes, wav_bytes
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +48,7 @@ def test_thumbnail_collection_keeps_a_preview_of_every_kind(http, server) -> Non
         {"id": "room", "input": {"modality": "depth", "data": data_uri(npy_bytes(depth), "application/x-npy")}},
         {"id": "walk", "input": {"modality": "imu", "data": data_uri(imu_csv_bytes(2), "text/csv")}},
         {"id": "note/1", "input": {"modality": "text", "text": "a dog on a beach"}},
+        {"id": "clip", "input": {"modality": "video", "data": data_uri(mp4_bytes(4), "video/mp4")}},
         {"id": "raw", "vector": [1.0] * 48},
     ])
     photo = http.get("/v1/collections/thumbs/items/photo/media")
@@ -63,6 +64,8 @@ def test_thumbnail_collection_keeps_a_preview_of_every_kind(http, server) -> Non
     walk = http.get("/v1/collections/thumbs/items/walk/media")
     assert walk.headers["content-type"].startswith("text/csv") and walk.content == imu_csv_bytes(2)
     assert http.get("/v1/collections/thumbs/items/note/1/media").text == "a dog on a beach"
+    poster = http.get("/v1/collections/thumbs/items/clip/media")
+    assert poster.headers["content-type"] == "image/jpeg" and Image.open(io.BytesIO(poster.content)).size == (64, 48)
     missing = http.get("/v1/collections/thumbs/items/raw/media")
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "no_media"
     assert http.get("/v1/collections/thumbs/items/ghost/media").json()["error"]["code"] == "not_found"

@@ -7,8 +7,11 @@ test's temporary directory). Needs Debian's `chromium` and `chromium-driver` (in
 """
 
 import base64
+import functools
 import json
 import os
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -18,13 +21,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from live_server import LiveServer, imu_csv_bytes, live_server
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
-webdriver = pytest.importorskip("selenium.webdriver")
-from selenium.webdriver.chrome.service import Service  # noqa: E402
-from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.common.keys import Keys  # noqa: E402
-from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
+from live_server import LiveServer, imu_csv_bytes, live_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -217,6 +220,13 @@ def test_page_ingests_searches_and_labels_with_the_server_only(server, browser, 
     assert cards[0].get_attribute("data-id") == "dog_audio.wav"
     assert cards[0].find_element(By.CLASS_NAME, "score").text == "1.000"
 
+    # The sound plus 0.5 x a phrase: a weighted combination, no longer the sound alone.
+    weight = browser.find_element(By.ID, "search-text-weight")
+    weight.clear()
+    weight.send_keys("0.5")
+    cards = search(browser, "a dog")
+    assert float(cards[0].find_element(By.CLASS_NAME, "score").text) < 0.999
+
     # The kind filter keeps only photos.
     browser.find_element(By.CSS_SELECTOR, "#search-kinds input[value=image]").click()
     cards = search(browser)
@@ -261,3 +271,38 @@ def test_page_ingests_searches_and_labels_with_the_server_only(server, browser, 
     console = [entry["message"] for entry in browser.get_log("browser")]
     assert not [line for line in console if "Content Security Policy" in line or "Uncaught" in line]
     assert {p.name for p in screenshots.iterdir()} >= {"page-collections.png", "page-search.png", "page-label.png"}
+
+
+@pytest.fixture()
+def file_server(shared_dir):
+    """A plain HTTP server on another loopback port, serving the shared photos: where metadata URLs point."""
+    handler = functools.partial(SimpleHTTPRequestHandler,
+                                directory=str(shared_dir / "data" / "imagebind_assets"))
+    handler.log_message = lambda *args: None
+    with ThreadingHTTPServer(("127.0.0.1", 0), handler) as httpd:
+        thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+        thread.start()
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+        httpd.shutdown()
+
+
+def test_without_kept_media_previews_come_from_metadata_urls(server, browser, file_server, shared_dir) -> None:
+    photo = shared_dir / "data" / "imagebind_assets" / "bird_image.jpg"
+    with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {KEY}"}, timeout=60) as client:
+        client.delete("/v1/collections/linked")
+        assert client.post("/v1/collections", json={"name": "linked"}).status_code == 201
+        upserted = client.post("/v1/collections/linked/items", json={"items": [{
+            "id": "bird", "input": {"modality": "image", "data": base64.b64encode(photo.read_bytes()).decode()},
+            "metadata": {"image_url": f"{file_server}/bird_image.jpg"}}]})
+        assert upserted.status_code == 200, upserted.text
+    browser.get(f"{server.url}/")
+    browser.find_element(By.ID, "key").send_keys(KEY, Keys.ENTER)
+    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#search-collection option[value=linked]"),
+         "the collection list")
+    Select(browser.find_element(By.ID, "search-collection")).select_by_value("linked")
+    browser.find_element(By.ID, "search-text").send_keys("a bird")
+    browser.find_element(By.ID, "search-go").click()
+    wait(browser, previews_loaded, "the preview from the metadata URL")
+    image = browser.find_element(By.CSS_SELECTOR, "#search-results img.preview")
+    assert image.get_attribute("src") == f"{file_server}/bird_image.jpg"
+    assert browser.execute_script("return arguments[0].naturalWidth", image) == Image.open(photo).width

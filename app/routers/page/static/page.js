@@ -2,7 +2,8 @@
 "use strict";
 
 const KEY_STORAGE = "bindspace.key";
-const KINDS = ["image", "video", "audio", "text", "depth", "thermal", "imu"];
+// The served model's input kinds come from GET /v1/models; these are the built-in ones until it answers.
+let kinds = ["image", "video", "audio", "text", "depth", "thermal", "imu"];
 const KIND_BY_EXTENSION = {
   jpg: "image", jpeg: "image", png: "image", webp: "image", gif: "image", bmp: "image", tif: "image", tiff: "image",
   mp4: "video", mov: "video", webm: "video", mkv: "video", avi: "video", m4v: "video",
@@ -577,11 +578,30 @@ function wireTabs() {
 
 function fillKindControls() {
   for (const select of document.querySelectorAll(".kind-select")) {
+    const chosen = select.value;
     select.replaceChildren(el("option", {value: "auto", text: "from file name"}),
-                           ...KINDS.map(kind => el("option", {value: kind, text: kind})));
+                           ...kinds.map(kind => el("option", {value: kind, text: kind})));
+    if (kinds.includes(chosen)) select.value = chosen;
   }
-  $("search-kinds").replaceChildren(...KINDS.map(kind =>
-    el("label", {}, el("input", {type: "checkbox", value: kind}), ` ${kind}`)));
+  const checked = new Set([...document.querySelectorAll("#search-kinds input:checked")].map(box => box.value));
+  $("search-kinds").replaceChildren(...kinds.map(kind => {
+    const box = el("input", {type: "checkbox", value: kind});
+    box.checked = checked.has(kind);
+    return el("label", {}, box, ` ${kind}`);
+  }));
+}
+
+async function loadKinds() {
+  try {
+    const served = (await api.json("GET", "v1/models")).data[0].input_kinds;
+    if (served && served.length) kinds = served;
+  } catch (_) { /* loadCollections shows the same API error */ }
+  fillKindControls();
+}
+
+function refresh() {
+  loadKinds();
+  loadCollections();
 }
 
 function start() {
@@ -591,7 +611,7 @@ function start() {
   $("key-form").addEventListener("submit", event => {
     event.preventDefault();
     sessionStorage.setItem(KEY_STORAGE, $("key").value.trim());
-    loadCollections();
+    refresh();
   });
   $("search-form").addEventListener("submit", search);
   $("label-form").addEventListener("submit", label);
@@ -608,7 +628,7 @@ function start() {
   wireDropZone("ingest-drop", "ingest-files", ingest);
   const initial = location.hash.slice(1);
   selectView(["search", "label", "collections"].includes(initial) ? initial : "search");
-  loadCollections();
+  refresh();
 }
 
 document.addEventListener("DOMContentLoaded", start);
