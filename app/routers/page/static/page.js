@@ -436,6 +436,8 @@ async function search(event) {
   const name = $("search-collection").value;
   const collection = collections.find(c => c.name === name);
   const results = $("search-results");
+  results.replaceChildren();
+  $("search-summary").textContent = "Searching...";
   try {
     if (!collection) throw new Error("Create a collection first (Collections view).");
     const terms = [];
@@ -450,7 +452,6 @@ async function search(event) {
     const filter = parseFilter($("search-filter").value);
     if (filter) body.filter = filter;
     $("search-go").disabled = true;
-    $("search-summary").textContent = "Searching...";
     const hits = (await api.json("POST", `${collectionPath(name)}/search`, body)).results;
     $("search-summary").textContent = `${hits.length} results in ${name}`;
     results.replaceChildren(...hits.map(hit => resultCard(collection, hit)));
