@@ -258,6 +258,7 @@ def test_page_ingests_searches_and_labels_with_the_server_only(server, browser, 
     browser.set_window_size(390, 900)
     open_view(browser, "search")
     assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+    browser.execute_script("document.getElementById('search-summary').scrollIntoView()")
     browser.save_screenshot(str(screenshots / "page-search-phone.png"))
 
     # Every network request of the browser went to this server; the rest (blob:, data:, the browser's own

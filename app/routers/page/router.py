@@ -15,7 +15,10 @@ from fastapi.responses import Response
 from bindspace.app.errors import ApiError
 
 STATIC = Path(__file__).parent / "static"
-ASSETS = {"page.js": "text/javascript; charset=utf-8", "page.css": "text/css; charset=utf-8"}
+SCRIPT, STYLE = "text/javascript; charset=utf-8", "text/css; charset=utf-8"
+ASSETS = {"page.js": SCRIPT, "api.js": SCRIPT, "dom.js": SCRIPT, "files.js": SCRIPT, "previews.js": SCRIPT,
+          "page.css": STYLE}
+"""The page's files besides index.html: `page.js` (the views) imports the other modules."""
 PAGE_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
                "img-src 'self' blob: data: http: https:; media-src 'self' blob: http: https:; "
                "form-action 'none'; base-uri 'none'; frame-ancestors 'none'")
