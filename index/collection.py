@@ -39,6 +39,7 @@ from bindspace.index.files import tmp_path
 from bindspace.index.filter_language import Node, parse
 from bindspace.index.filter_sql import to_sql
 from bindspace.index.maintenance import MaintenanceWorker
+from bindspace.index.media import MediaStore, StoredMedia
 from bindspace.index.membership import Membership
 from bindspace.index.records import CollectionInfo, CollectionStats, Hit, Item, ItemInfo, Page, merge_metadata
 from bindspace.index.rwlock import ReadWriteLock
@@ -50,6 +51,7 @@ log = logging.getLogger("bindspace.index")
 
 STORE_FILE = "items.sqlite3"
 SNAPSHOT_FILE = "index.snapshot"
+MEDIA_DIR = "media"
 _CHUNK = 65_536
 
 
@@ -75,6 +77,7 @@ class Collection:
         self._closed = False
         self._failure: str | None = None
         self._snapshot_path = self.directory / SNAPSHOT_FILE
+        self.media = MediaStore(self.directory / MEDIA_DIR)
         self._snapshot_seq = -1
         self._unsaved = 0
         try:
@@ -128,16 +131,22 @@ class Collection:
 
     # -- writes --------------------------------------------------------------------------------------
 
-    def upsert(self, items: Sequence[Item]) -> None:
+    def upsert(self, items: Sequence[Item], media: Mapping[str, StoredMedia] | None = None) -> None:
         """Add the items, replacing (vector, modality and metadata) any existing item with the same id.
-        The batch is atomic and durable when this returns. Cosine collections store normalized vectors."""
+        The batch is atomic and durable when this returns. Cosine collections store normalized vectors.
+        `media` maps ids of the batch to their preview; a replaced item's old preview is deleted."""
         batch = prepare_items(items, self.spec.dimension, self.spec.metric, self._limits)
         if not batch.ids:
             return
+        media = media or {}
         with self._writing:
             self._check_usable(writing=True)
+            self.media.remove(i for i in batch.ids if i not in media)
             result = self._store.upsert(batch, purge_through=self._seq)
             self._apply(result, batch.vectors)
+            for item_id in batch.ids:
+                if item_id in media:
+                    self.media.put(item_id, media[item_id])
         self._schedule_maintenance()
 
     def update_metadata(self, item_id: str, patch: Mapping[str, Any]) -> Item:
@@ -163,6 +172,7 @@ class Collection:
             return 0
         with self._writing:
             self._check_usable(writing=True)
+            self.media.remove(ids)
             result = self._store.delete(ids, purge_through=self._seq)
             if result is None:
                 return 0
@@ -223,7 +233,7 @@ class Collection:
             self._check_usable()
             return CollectionInfo(
                 self.name, self.spec.dimension, self.spec.metric, self.spec.index,
-                self._membership.count(), self._membership.counts_by_modality(),
+                self._membership.count(), self._membership.counts_by_modality(), self.spec.media,
             )
 
     def stats(self) -> CollectionStats:

@@ -105,6 +105,13 @@ def _unavailable(exc: Exception) -> BackendUnavailableError:
     return BackendUnavailableError(f"Milvus failed: {getattr(exc, 'message', None) or exc}")
 
 
+class _NoMedia:
+    """The preview media of a Milvus collection: none (previews are files in a FAISS data directory)."""
+
+    def get(self, item_id: str) -> None:
+        return None
+
+
 class MilvusCollection:
     """Items of one dimension and metric in a Milvus collection. Thread-safe. Obtain it from `MilvusDatabase`."""
 
@@ -116,11 +123,15 @@ class MilvusCollection:
         self._limits = limits
         self._flush = flush_each_write
         self._index_type, _ = milvus_index(spec)
+        self.media = _NoMedia()
 
     # -- writes --------------------------------------------------------------------------------------
 
-    def upsert(self, items: Sequence[Item]) -> None:
-        """Add the items, replacing any existing item with the same id; acknowledged means durable."""
+    def upsert(self, items: Sequence[Item], media: Mapping[str, Any] | None = None) -> None:
+        """Add the items, replacing any existing item with the same id; acknowledged means durable.
+        Milvus collections keep no preview media."""
+        if media:
+            raise InvalidItemError(f"collection {self.name!r} is in Milvus, which keeps no preview media")
         batch = prepare_items(items, self.spec.dimension, self.spec.metric, self._limits)
         if not batch.ids:
             return
@@ -200,7 +211,7 @@ class MilvusCollection:
         """Definition and size."""
         counts = self.counts_by_modality()
         return CollectionInfo(self.name, self.spec.dimension, self.spec.metric, self.spec.index,
-                              sum(counts.values()), counts)
+                              sum(counts.values()), counts, self.spec.media)
 
     def stats(self) -> CollectionStats:
         """Milvus keeps no snapshots or sequence numbers here: counts only."""
@@ -436,6 +447,7 @@ class MilvusDatabase:
         index: str = "Flat",
         train_size: int | None = None,
         search_params: dict[str, Any] | None = None,
+        media: str = "none",
     ) -> MilvusCollection:
         """Create an empty collection (see `Database.create_collection`). `train_size` is checked as for
         FAISS but unused: Milvus trains IVF indexes itself when it builds a segment's index."""
@@ -448,6 +460,8 @@ class MilvusDatabase:
             raise InvalidIndexSpecError(f"metric {metric!r} is not one of {', '.join(METRICS)}")
         if not isinstance(index, str):
             raise InvalidIndexSpecError(f"index must be a factory string such as 'Flat', got {index!r}")
+        if media != "none":
+            raise InvalidIndexSpecError(f"media {media!r}: Milvus collections keep no preview media; use 'none'")
         spec = CollectionSpec(name, dimension, metric, index, train_size, dict(search_params or {}))
         index_type, build_params = milvus_index(spec)
         if train_size is not None:

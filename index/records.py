@@ -42,6 +42,7 @@ class CollectionInfo:
     index: str
     count: int
     counts_by_modality: dict[str, int]
+    media: str = "none"
 
 
 @dataclass(frozen=True)
