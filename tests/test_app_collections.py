@@ -210,9 +210,10 @@ def test_listing_pages_and_metadata_update_over_http(http, gallery) -> None:
     assert filtered["items"][0]["metadata"] == {"album": "pets", "year": 2024}
     too_big = http.post(f"/v1/collections/{gallery}/items/list", json={"limit": 5000})
     assert too_big.status_code == 422 and "page size" in too_big.json()["error"]["message"]
-    patched = http.patch(f"/v1/collections/{gallery}/items/t-dog", json={"metadata": {"year": None, "star": True}})
+    patched = http.patch(f"/v1/collections/{gallery}/items/t-dog/metadata",
+                         json={"metadata": {"year": None, "star": True}})
     assert patched.status_code == 200, patched.text
     assert patched.json()["metadata"] == {"album": "pets", "star": True}
     assert http.get(f"/v1/collections/{gallery}/items/t-dog").json()["metadata"] == {"album": "pets", "star": True}
-    missing = http.patch(f"/v1/collections/{gallery}/items/nope", json={"metadata": {"a": 1}})
+    missing = http.patch(f"/v1/collections/{gallery}/items/nope/metadata", json={"metadata": {"a": 1}})
     assert missing.status_code == 404

@@ -47,7 +47,7 @@ def test_writes_through_one_replica_are_found_through_the_other(replicas):
         found = http_b.post("/v1/collections/shared/search",
                             json={"query": {"vector": vector(3)}, "k": 1, "filter": {"n": {"$lt": 10}}}).json()
         assert found["results"][0]["id"] == "a-3"
-        assert http_b.patch("/v1/collections/shared/items/a-4", json={"metadata": {"by": "b"}}).status_code == 200
+        assert http_b.patch("/v1/collections/shared/items/a-4/metadata", json={"metadata": {"by": "b"}}).status_code == 200
         assert http_a.get("/v1/collections/shared/items/a-4").json()["metadata"] == {"n": 4, "by": "b"}
         assert http_b.post("/v1/collections/shared/items/delete", json={"ids": ["a-0", "a-1"]}).json() == {"deleted": 2}
         listed = http_a.post("/v1/collections/shared/items/list", json={"limit": 100}).json()

@@ -142,7 +142,8 @@ async def list_items(name: str, body: ItemsList, runtime: Runtime = Depends(get_
                       for item in page.items], "next_cursor": page.next_cursor}
 
 
-@router.patch("/{name}/items/{item_id:path}", response_model=ItemOut, summary="Update an item's metadata",
+@router.patch("/{name}/items/{item_id:path}/metadata", response_model=ItemOut,
+              summary="Update an item's metadata",
               description="Sets the given top-level metadata keys (null removes a key); vector and modality stay.")
 async def update_item(name: str, item_id: str, body: MetadataPatch, runtime: Runtime = Depends(get_runtime)) -> dict:
     """Merge the patch into the stored metadata."""
