@@ -174,7 +174,7 @@ def _allowed_methods(request: Request) -> str:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Route every exception type the service knows to the envelope; anything else is a logged 500."""
+    """Route every exception type the service knows to the envelope (anything else: `UnhandledErrorMiddleware`)."""
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> JSONResponse:
@@ -209,9 +209,3 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(IndexStoreError)
     async def _index(request: Request, exc: IndexStoreError) -> JSONResponse:
         return error_response(request, _index_error(exc))
-
-    @app.exception_handler(Exception)
-    async def _bug(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return error_response(request, ApiError(500, "Internal server error.", code="internal_error",
-                                                error_type="server_error"))

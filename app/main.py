@@ -27,6 +27,7 @@ from bindspace.app.routers.weaviate.router import protected as weaviate_protecte
 from bindspace.app.routers.weaviate.router import router as weaviate_router
 from bindspace.app.runtime import Runtime
 from bindspace.app.settings import Settings, get_settings
+from bindspace.app.unhandled_errors import UnhandledErrorMiddleware
 
 DESCRIPTION = """\
 Embeddings for images, video, text, audio, depth, thermal and IMU data in one space.
@@ -82,7 +83,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
-    # Added innermost first: metrics see every answer, and CORS headers reach error answers too.
+    # Added innermost first: metrics see every answer, CORS headers reach error answers too, and an unexpected
+    # exception ends at a 500 outside them all.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:
         app.add_middleware(
@@ -92,4 +94,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["*"],
         )
     app.add_middleware(RequestMetricsMiddleware, metrics=runtime.metrics)
+    app.add_middleware(UnhandledErrorMiddleware)
     return app
