@@ -102,7 +102,7 @@ class Runtime:
 
     def start(self) -> None:
         """Open the index and the preprocessing pool, and begin loading the model in the background."""
-        self.database = Database(self.settings.data_dir)
+        self.database = Database(self.settings.data_dir, limits=self.settings.index_limits())
         self.executor = ThreadPoolExecutor(self.settings.preprocess_workers, thread_name_prefix="bindspace-preprocess")
         self._loader.start()
 

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bindspace.index import IndexLimits
 from bindspace.models.preprocess.limits import InputLimits
 
 ENCODER_MODALITIES = ("vision", "text", "audio", "depth", "thermal", "imu")
@@ -64,6 +65,10 @@ class Settings(BaseSettings):
 
     # The index.
     data_dir: Path = Field(Path("data"), description="Directory of the vector index (one process at a time).")
+    max_metadata_bytes: int = Field(IndexLimits.max_metadata_bytes, ge=2,
+                                    description="Largest metadata of one item, as compact JSON (422 beyond).")
+    max_metadata_depth: int = Field(IndexLimits.max_metadata_depth, ge=1,
+                                    description="Most levels of nested objects and arrays in one item's metadata.")
 
     # The server.
     host: str = Field("127.0.0.1", description="Address `bindspace serve` binds.")
@@ -120,6 +125,11 @@ class Settings(BaseSettings):
         """The preprocessing limits configured here."""
         values = {f.name: getattr(self, f.name) for f in fields(InputLimits) if f.name != "max_bytes"}
         return InputLimits(max_bytes=self.max_input_bytes, **values)
+
+    def index_limits(self) -> IndexLimits:
+        """The index limits configured here (the others keep their defaults)."""
+        names = {f.name for f in fields(IndexLimits)}
+        return IndexLimits(**{name: getattr(self, name) for name in type(self).model_fields if name in names})
 
     @field_validator("api_keys", "cors_origins", mode="before")
     @classmethod

@@ -14,6 +14,8 @@ class IndexLimits:
 
     max_id_bytes: int = 512
     max_metadata_bytes: int = 16_384
+    max_metadata_depth: int = 32
+    """Most levels of nested objects and arrays in an item's metadata (the object itself is level 1)."""
     max_batch_items: int = 10_000
     max_queries: int = 1_024
     max_k: int = 1_000
