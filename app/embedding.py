@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 from bindspace.app.batching import DynamicBatcher
+from bindspace.models.errors import InputError
 
 Preprocessor = Callable[[bytes | str], torch.Tensor]
 
@@ -62,33 +63,48 @@ class EmbeddingService:
         """The encoder modality that embeds input `kind` (image and video: vision)."""
         return self._encoder_for[kind]
 
-    async def preprocess(self, kind: str, payloads: Sequence[bytes | str]) -> list[torch.Tensor]:
-        """Preprocess every payload of `kind` concurrently on the thread pool (InputError on bad input).
+    async def preprocess(
+        self, kind: str, payloads: Sequence[bytes | str], params: Sequence[str] | None = None
+    ) -> list[torch.Tensor]:
+        """Preprocess every payload of `kind` concurrently on the thread pool; bad input raises InputError
+        naming the payload by its entry in `params` (default `inputs[<position>]`).
 
         Small requests of a kind whose preprocessing holds the GIL (text, up to INLINE_MAX_LENGTH
         characters in all) are preprocessed in place instead.
         """
         loop = asyncio.get_running_loop()
         preprocess = self._preprocessors[kind]
+        names = params if params is not None else [f"inputs[{i}]" for i in range(len(payloads))]
+
+        def named(payload: bytes | str, param: str) -> torch.Tensor:
+            try:
+                return preprocess(payload)
+            except InputError as exc:
+                raise InputError(f"{param}: {exc}", param=param) from exc
+
         if not preprocess.releases_gil and sum(len(p) for p in payloads) <= INLINE_MAX_LENGTH:
-            return [preprocess(p) for p in payloads]
-        tasks = [loop.run_in_executor(self._executor, preprocess, payload) for payload in payloads]
+            return [named(p, name) for p, name in zip(payloads, names, strict=True)]
+        tasks = [loop.run_in_executor(self._executor, named, p, name) for p, name in zip(payloads, names, strict=True)]
         return list(await asyncio.gather(*tasks))
 
-    async def embed(self, kind: str, payloads: Sequence[bytes | str]) -> Embeddings:
+    async def embed(
+        self, kind: str, payloads: Sequence[bytes | str], params: Sequence[str] | None = None
+    ) -> Embeddings:
         """Raw vectors of `payloads`, in order; QueueFullError when the encoder's queue cannot take them.
+        `params` names each payload in the request, for error messages (default `inputs[<position>]`).
 
         A long request goes through in chunks (about one model batch each), so that its preprocessed
         tensors are never all in memory at once and it never needs more than the whole queue.
         """
         modality = self._encoder_for[kind]
+        names = params if params is not None else [f"inputs[{i}]" for i in range(len(payloads))]
         chunk = min(self._max_chunk, max(self._min_chunk, self._batcher.batch_size(modality)))
         vectors: list[np.ndarray] = []
         tokens = 0
         for start in range(0, len(payloads), chunk):
             part = payloads[start:start + chunk]
             with self._batcher.expect(modality, len(part)) as expected:
-                tensors = await self.preprocess(kind, part)
+                tensors = await self.preprocess(kind, part, names[start:start + chunk])
                 future = expected.submit(tensors)
             vectors.append(await asyncio.wrap_future(future))
             if kind == "text":

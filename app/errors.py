@@ -191,7 +191,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(InputError)
     async def _input(request: Request, exc: InputError) -> JSONResponse:
-        return error_response(request, ApiError(422, str(exc), code="invalid_input"))
+        return error_response(request, ApiError(422, str(exc), param=exc.param, code="invalid_input"))
 
     @app.exception_handler(QueueFullError)
     async def _queue_full(request: Request, exc: QueueFullError) -> JSONResponse:

@@ -35,6 +35,7 @@ from PIL import Image
 
 from bindspace.models.errors import InputError
 from bindspace.models.preprocess.crop import resize_center_crop_map
+from bindspace.models.preprocess.finite import require_finite
 from bindspace.models.preprocess.image import IMAGE_SIZE
 from bindspace.models.preprocess.image_file import check_image_size, high_bit_depth_array, open_image
 from bindspace.models.preprocess.limits import InputLimits
@@ -78,7 +79,7 @@ class DepthPreprocessor:
             normalized = self._normalize_array(load_npy(data, self.kind))
         else:
             normalized = self._normalize_image(open_image(data, self.kind, self.limits))
-        return torch.from_numpy(resize_center_crop_map(normalized, IMAGE_SIZE)[None])
+        return require_finite(torch.from_numpy(resize_center_crop_map(normalized, IMAGE_SIZE)[None]), self.kind)
 
     def normalized_disparity(self, depth: np.ndarray, metres_per_unit: float = 1.0) -> np.ndarray:
         """Metric depth (in metres, or units of `metres_per_unit`) -> normalized disparity in

@@ -38,6 +38,7 @@ import torch
 
 from bindspace.models.errors import InputError
 from bindspace.models.preprocess.blas_threads import single_threaded_numpy_blas
+from bindspace.models.preprocess.finite import require_finite
 from bindspace.models.preprocess.limits import InputLimits
 from bindspace.models.preprocess.npy_file import is_npy, load_npy
 from bindspace.models.preprocess.resample import SincResampler
@@ -81,7 +82,7 @@ class ImuPreprocessor:
             (r for r in (sample_rate, file_rate, self.sample_rate) if r is not None), MODEL_RATE
         )
         channels = self._check(samples) * self._scale
-        return torch.from_numpy(fit_length(resample_to_model_rate(channels, rate)))
+        return require_finite(torch.from_numpy(fit_length(resample_to_model_rate(channels, rate))), self.kind)
 
     def _parse(self, data: bytes) -> tuple[np.ndarray, float | None]:
         """The numeric matrix as stored and the sample rate the file states (or None)."""

@@ -22,6 +22,7 @@ import torch
 
 from bindspace.models.errors import InputError
 from bindspace.models.preprocess.crop import resize_center_crop_map
+from bindspace.models.preprocess.finite import require_finite
 from bindspace.models.preprocess.image import IMAGE_SIZE
 from bindspace.models.preprocess.image_file import high_bit_depth_array, open_image
 from bindspace.models.preprocess.limits import InputLimits
@@ -49,7 +50,7 @@ class ThermalPreprocessor:
             values = np.asarray(image.convert("L"), dtype=np.float32)
         elif not np.isfinite(values).all():
             raise InputError("thermal: image contains NaN or infinite values")
-        return torch.from_numpy(stretch(resize_center_crop_map(values, IMAGE_SIZE))[None])
+        return require_finite(torch.from_numpy(stretch(resize_center_crop_map(values, IMAGE_SIZE))[None]), self.kind)
 
 
 def stretch(values: np.ndarray) -> np.ndarray:

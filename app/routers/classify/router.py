@@ -62,12 +62,14 @@ async def classify(
             raise ApiError(422, "multi_label is not supported: scores are one softmax over the labels.",
                            param="parameters.multi_label", code="unsupported_parameter")
         kind = body.parameters.modality
-        payload = decode_value(kind, body.inputs, "inputs")
+        param = "inputs"
+        payload = decode_value(kind, body.inputs, param)
         labels = _clean_labels(body.parameters.candidate_labels, settings.max_labels)
         templates = _templates(body.parameters.hypothesis_template, kind, settings.max_templates)
     else:
         kind = body.input.modality
-        payload = body.input.payload("input")
+        param = "input"
+        payload = body.input.payload(param)
         labels = _clean_labels(body.candidate_labels, settings.max_labels)
         templates = _templates(body.hypothesis_template, kind, settings.max_templates)
     if len(labels) * len(templates) > settings.max_prompts:
@@ -77,7 +79,7 @@ async def classify(
     runtime.require_kind(kind, "modality")
     runtime.require_kind("text", "candidate_labels")
     embedded, label_vectors = await asyncio.gather(
-        runtime.embedder.embed(kind, [payload]),
+        runtime.embedder.embed(kind, [payload], [param]),
         label_embeddings(runtime.embedder, runtime.labels, labels, templates),
     )
     query = embedded.unit()[0]

@@ -46,13 +46,15 @@ async def _embed_inputs(runtime: Runtime, inputs: list[tuple[str, InputSpec]]) -
     """Unit embeddings of (param, input) pairs, in order; each kind goes through its queue concurrently."""
     by_kind: dict[str, list[int]] = defaultdict(list)
     payloads: list[bytes | str] = []
+    params = [param for param, _ in inputs]
     for position, (param, spec) in enumerate(inputs):
         runtime.require_kind(spec.modality, f"{param}.modality")
         payloads.append(spec.payload(param))
         by_kind[spec.modality].append(position)
 
     async def embed_kind(kind: str, positions: list[int]) -> np.ndarray:
-        return (await runtime.embedder.embed(kind, [payloads[p] for p in positions])).unit()
+        return (await runtime.embedder.embed(kind, [payloads[p] for p in positions],
+                                             [params[p] for p in positions])).unit()
 
     kinds = list(by_kind)
     results = await asyncio.gather(*(embed_kind(kind, by_kind[kind]) for kind in kinds))

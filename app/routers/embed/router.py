@@ -45,7 +45,7 @@ _REQUEST_BODY = {
 }
 
 
-async def _form_inputs(request: Request, runtime: Runtime) -> tuple[str, bool, list[bytes | str]]:
+async def _form_inputs(request: Request, runtime: Runtime) -> tuple[str, bool, list[bytes | str], list[str]]:
     settings = runtime.settings
     form = await read_form(request, settings.max_items_per_request, settings.max_input_bytes)
     kind = str(form.get("modality") or "")
@@ -54,6 +54,7 @@ async def _form_inputs(request: Request, runtime: Runtime) -> tuple[str, bool, l
                        param="modality", code="invalid_request")
     normalize = str(form.get("normalize", "true")).strip().lower() not in ("false", "0", "no")
     payloads: list[bytes | str] = []
+    params: list[str] = []
     for index, part in enumerate(form.getlist("file")):
         param = f"file[{index}]"
         if not isinstance(part, UploadFile):
@@ -66,20 +67,23 @@ async def _form_inputs(request: Request, runtime: Runtime) -> tuple[str, bool, l
             except UnicodeDecodeError as exc:
                 raise ApiError(400, f"{param} is not UTF-8 text.", param=param, code="invalid_text") from exc
         payloads.append(data)
-    for text in form.getlist("text"):
+        params.append(param)
+    for index, text in enumerate(form.getlist("text")):
         if kind != "text":
             raise ApiError(400, f"text fields are for modality text, not {kind}.", param="text", code="invalid_form")
         payloads.append(str(text))
+        params.append(f"text[{index}]")
     check_item_count(len(payloads), settings.max_items_per_request, "file")
-    return kind, normalize, payloads
+    return kind, normalize, payloads, params
 
 
-async def _json_inputs(request: Request, runtime: Runtime) -> tuple[str, bool, list[bytes | str]]:
+async def _json_inputs(request: Request, runtime: Runtime) -> tuple[str, bool, list[bytes | str], list[str]]:
     body = await parse_json(request, EmbedRequest)
     values = [body.inputs] if isinstance(body.inputs, str) else body.inputs
     check_item_count(len(values), runtime.settings.max_items_per_request, "inputs")
-    payloads = [decode_value(body.modality, v, f"inputs[{i}]") for i, v in enumerate(values)]
-    return body.modality, body.normalize, payloads
+    params = [f"inputs[{i}]" for i in range(len(values))]
+    payloads = [decode_value(body.modality, v, param) for v, param in zip(values, params, strict=True)]
+    return body.modality, body.normalize, payloads, params
 
 
 @router.post(
@@ -94,11 +98,11 @@ async def _json_inputs(request: Request, runtime: Runtime) -> tuple[str, bool, l
 async def embed(request: Request, runtime: Runtime = Depends(ready_runtime)) -> FastJSONResponse:
     """Embed the request's inputs through the dynamic batcher."""
     if content_kind(request) == "json":
-        kind, normalize, payloads = await _json_inputs(request, runtime)
+        kind, normalize, payloads, params = await _json_inputs(request, runtime)
     else:
-        kind, normalize, payloads = await _form_inputs(request, runtime)
+        kind, normalize, payloads, params = await _form_inputs(request, runtime)
     runtime.require_kind(kind, "modality")
-    embeddings = await runtime.embedder.embed(kind, payloads)
+    embeddings = await runtime.embedder.embed(kind, payloads, params)
     vectors = embeddings.unit() if normalize else embeddings.raw
     return FastJSONResponse({
         "object": "list",
