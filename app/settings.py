@@ -69,6 +69,12 @@ class Settings(BaseSettings):
                                     description="Largest metadata of one item, as compact JSON (422 beyond).")
     max_metadata_depth: int = Field(IndexLimits.max_metadata_depth, ge=1,
                                     description="Most levels of nested objects and arrays in one item's metadata.")
+    max_index_memory_bytes: int = Field(
+        IndexLimits.max_index_memory_bytes, ge=1 << 20,
+        description="Most memory a collection's vector index may need before its first item, training included, "
+        "as estimated from its index description when the collection is created (422 beyond).")
+    max_index_item_bytes: int = Field(IndexLimits.max_index_item_bytes, ge=64,
+                                      description="Most estimated vector-index memory per item of a collection.")
 
     # The server.
     host: str = Field("127.0.0.1", description="Address `bindspace serve` binds.")

@@ -27,6 +27,7 @@ from bindspace.index.errors import (
 )
 from bindspace.index.faiss_backend import FaissBackendFactory
 from bindspace.index.files import DirectoryLock, atomic_write, fsync_dir
+from bindspace.index.index_cost import check_index_cost
 from bindspace.index.records import CollectionInfo
 from bindspace.index.store import ItemStore
 from bindspace.index.validation import check_collection_name
@@ -103,6 +104,7 @@ class Database:
         if not isinstance(index, str):
             raise InvalidIndexSpecError(f"index must be a factory string such as 'Flat', got {index!r}")
         spec = CollectionSpec(name, dimension, metric, index, train_size, dict(search_params or {}))
+        check_index_cost(spec, self._limits)
         self._factory.check_spec(spec)
         with self._mutex:
             self._check_open()
