@@ -26,6 +26,8 @@ from bindspace.index.errors import (
     DimensionMismatchError,
     IndexStoreError,
     ItemNotFoundError,
+    StorageFullError,
+    StorageReadOnlyError,
 )
 from bindspace.models.encoder_process import EncoderProcessError
 from bindspace.models.errors import InputError
@@ -46,6 +48,7 @@ _TYPE_FOR_STATUS = {
     422: "invalid_request_error",
     429: "rate_limit_error",
     503: "service_unavailable_error",
+    507: "insufficient_storage_error",
 }
 
 
@@ -82,7 +85,8 @@ def error_responses(envelope: type[BaseModel], *statuses: int) -> dict[int, dict
                 404: "No such collection or item.", 409: "The collection exists.",
                 413: "Body, inputs or labels over a limit.", 415: "Unsupported media type.",
                 422: "Invalid request or undecodable input.", 429: "Queue full; see Retry-After.",
-                503: "The model is still loading."}
+                503: "The model is still loading, or the data directory cannot be written.",
+                507: "The disk holding the data directory is full."}
     return {status: {"model": envelope, "description": meanings[status]} for status in statuses}
 
 
@@ -158,6 +162,10 @@ def _index_error(exc: IndexStoreError) -> ApiError:
         return ApiError(409, str(exc), code="collection_closed")
     if isinstance(exc, DimensionMismatchError):
         return ApiError(422, str(exc), code="dimension_mismatch")
+    if isinstance(exc, StorageFullError):
+        return ApiError(507, str(exc), code="storage_full")
+    if isinstance(exc, StorageReadOnlyError):
+        return ApiError(503, str(exc), code="storage_read_only")
     if isinstance(exc, (DataDirLockedError, CorruptDataError)):
         log.error("index failure: %s", exc)
         return ApiError(500, f"Index failure: {exc}", code="index_failure", error_type="server_error")
@@ -208,4 +216,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(IndexStoreError)
     async def _index(request: Request, exc: IndexStoreError) -> JSONResponse:
+        if isinstance(exc, (StorageFullError, StorageReadOnlyError)):
+            log.error("storage failure on %s %s: %s", request.method, request.url.path, exc)
+            request.app.state.runtime.storage_problem = str(exc)
         return error_response(request, _index_error(exc))

@@ -93,6 +93,8 @@ class Runtime:
         self.embedder: EmbeddingService | None = None
         self.encoder_process: EncoderProcess | None = None
         self.load_error: str | None = None
+        self.storage_problem: str | None = None
+        """Why the last write failed on the data directory's disk, until /readyz finds it writable again."""
         self._loader = threading.Thread(target=self._load, name="bindspace-model-loader", daemon=True)
 
     @property

@@ -30,7 +30,7 @@ from bindspace.app.runtime import Runtime
 from bindspace.index import Collection, CollectionInfo, Item
 
 router = APIRouter(prefix="/v1/collections", tags=["collections"], dependencies=[Depends(require_api_key)],
-                   responses=error_responses(ErrorEnvelope, 400, 401, 404, 409, 413, 415, 422, 429, 503))
+                   responses=error_responses(ErrorEnvelope, 400, 401, 404, 409, 413, 415, 422, 429, 503, 507))
 
 
 def _out(info: CollectionInfo) -> dict:
