@@ -18,6 +18,7 @@ from pathlib import Path
 import torch
 
 from bindspace.app.batching import DynamicBatcher
+from bindspace.app.data_dir import open_database
 from bindspace.app.embedding import EmbeddingService
 from bindspace.app.errors import ApiError
 from bindspace.app.label_cache import LabelCache
@@ -104,7 +105,7 @@ class Runtime:
 
     def start(self) -> None:
         """Open the index and the preprocessing pool, and begin loading the model in the background."""
-        self.database = Database(self.settings.data_dir, limits=self.settings.index_limits())
+        self.database = open_database(self.settings)
         self.executor = ThreadPoolExecutor(self.settings.preprocess_workers, thread_name_prefix="bindspace-preprocess")
         self._loader.start()
 

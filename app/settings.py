@@ -65,6 +65,9 @@ class Settings(BaseSettings):
 
     # The index.
     data_dir: Path = Field(Path("data"), description="Directory of the vector index (one process at a time).")
+    umask: int = Field(0o077, ge=0, le=0o777,
+                       description="File-creation mask of the service, octal (default 077: the data directory is "
+                       "0700 and its files 0600, private to the service's user; 027 lets its group read).")
     max_metadata_bytes: int = Field(IndexLimits.max_metadata_bytes, ge=2,
                                     description="Largest metadata of one item, as compact JSON (422 beyond).")
     max_metadata_depth: int = Field(IndexLimits.max_metadata_depth, ge=1,
@@ -141,6 +144,16 @@ class Settings(BaseSettings):
     @classmethod
     def _comma_list(cls, value: object) -> object:
         return _split_commas(value)
+
+    @field_validator("umask", mode="before")
+    @classmethod
+    def _octal(cls, value: object) -> object:
+        if isinstance(value, str):
+            try:
+                return int(value.strip().removeprefix("0o"), 8)
+            except ValueError as exc:
+                raise ValueError(f"expected an octal mask such as 077, got {value!r}") from exc
+        return value
 
     @field_validator("batch_sizes", "batch_wait_ms", mode="before")
     @classmethod

@@ -12,11 +12,12 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from bindspace.app.data_dir import open_database
 from bindspace.app.embedding import normalize_rows
 from bindspace.app.file_embedding import FileEmbedder, guess_kind
 from bindspace.app.model_source import ModelNotFoundError
 from bindspace.app.settings import get_settings
-from bindspace.index import CollectionNotFoundError, Database, IndexStoreError, Item
+from bindspace.index import CollectionNotFoundError, IndexStoreError, Item
 from bindspace.models.errors import InputError
 from bindspace.models.preprocess import ENCODER_FOR, INPUT_KINDS
 
@@ -58,7 +59,7 @@ def run_add(args: argparse.Namespace) -> int:
     try:
         kinds = [args.modality or guess_kind(path) for path in args.files]
         embedder = FileEmbedder(settings)
-        with Database(settings.data_dir) as database:
+        with open_database(settings) as database:
             try:
                 collection = database.get_collection(args.collection)
             except CollectionNotFoundError:
@@ -90,7 +91,7 @@ def run_search(args: argparse.Namespace) -> int:
         else:
             kind = args.modality or guess_kind(args.file)
             vector = next(embedder.embed_files(kind, [args.file]))[1]
-        with Database(settings.data_dir) as database:
+        with open_database(settings) as database:
             hits = database.get_collection(args.collection).search(normalize_rows(vector[None]), args.k)[0]
     except (InputError, ModelNotFoundError, IndexStoreError) as exc:
         return _fail(exc)
@@ -103,7 +104,7 @@ def run_stats(args: argparse.Namespace) -> int:
     """Print each collection's definition and size."""
     settings = get_settings()
     try:
-        with Database(settings.data_dir) as database:
+        with open_database(settings) as database:
             infos = database.list_collections()
     except IndexStoreError as exc:
         return _fail(exc)
