@@ -82,7 +82,8 @@ class WeaviateError(BaseModel):
 def error_responses(envelope: type[BaseModel], *statuses: int) -> dict[int, dict]:
     """OpenAPI `responses` documenting `statuses` with the error `envelope`."""
     meanings = {400: "Malformed request (JSON, base64, data URI).", 401: "Missing or wrong API key.",
-                404: "No such collection or item.", 409: "The collection exists.",
+                403: "The API key's scope does not allow this request.", 404: "No such collection or item.",
+                409: "The collection exists.",
                 413: "Body, inputs or labels over a limit.", 415: "Unsupported media type.",
                 422: "Invalid request or undecodable input.", 429: "Queue full; see Retry-After.",
                 503: "The model is still loading, or the data directory cannot be written.",

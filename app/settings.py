@@ -88,8 +88,13 @@ class Settings(BaseSettings):
         "timeout in front of the service, or the proxy may reuse a connection the server is closing."
     )
     api_keys: Annotated[list[SecretStr], NoDecode] = Field(
-        default_factory=list, description="Accepted bearer keys, comma-separated; empty means no authentication."
+        default_factory=list, description="Bearer keys with every scope (admin: also create and drop collections), "
+        "comma-separated; with these and the two below all empty, there is no authentication."
     )
+    write_api_keys: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=list, description="Bearer keys that may read and also add, replace and delete items.")
+    read_api_keys: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=list, description="Bearer keys that may only embed, classify, search and read.")
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Origins allowed by CORS, comma-separated; `*` allows any."
     )
@@ -140,7 +145,7 @@ class Settings(BaseSettings):
         names = {f.name for f in fields(IndexLimits)}
         return IndexLimits(**{name: getattr(self, name) for name in type(self).model_fields if name in names})
 
-    @field_validator("api_keys", "cors_origins", mode="before")
+    @field_validator("api_keys", "write_api_keys", "read_api_keys", "cors_origins", mode="before")
     @classmethod
     def _comma_list(cls, value: object) -> object:
         return _split_commas(value)

@@ -39,7 +39,8 @@ def test_every_embedding_route_refuses_nan_audio_and_names_the_input(http) -> No
     assert_names(http.post("/v1/embeddings", json={"model": "tiny-test", "modality": "audio", "input": [bad]}), "input[0]")
     assert_names(http.post("/v1/classify", json={"input": {"modality": "audio", "data": bad},
                                                  "candidate_labels": ["a", "b"]}), "input")
-    upload = http.post("/v1/embed", data={"modality": "audio"}, files=[("file", ("x.wav", nan_wav(), "audio/wav"))])
+    upload = http.post("/v1/embed", data={"modality": "audio"},
+                       files=[("file", ("x.wav", nan_wav(), "audio/wav"))])
     assert_names(upload, "file[0]")
     assert http.post("/v1/collections", json={"name": "nan-audio"}).status_code == 201
     upsert = http.post("/v1/collections/nan-audio/items", json={"items": [

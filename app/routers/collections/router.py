@@ -9,7 +9,7 @@ import numpy as np
 from fastapi import APIRouter, Depends, Query, Response
 from starlette.concurrency import run_in_threadpool
 
-from bindspace.app.auth import require_api_key
+from bindspace.app.auth import require_api_key, require_scope
 from bindspace.app.dependencies import get_runtime, ready_runtime
 from bindspace.app.embedding import normalize_rows
 from bindspace.app.errors import ApiError, ErrorEnvelope, error_responses
@@ -30,7 +30,7 @@ from bindspace.app.runtime import Runtime
 from bindspace.index import Collection, CollectionInfo, Item
 
 router = APIRouter(prefix="/v1/collections", tags=["collections"], dependencies=[Depends(require_api_key)],
-                   responses=error_responses(ErrorEnvelope, 400, 401, 404, 409, 413, 415, 422, 429, 503, 507))
+                   responses=error_responses(ErrorEnvelope, 400, 401, 403, 404, 409, 413, 415, 422, 429, 503, 507))
 
 
 def _out(info: CollectionInfo) -> dict:
@@ -74,6 +74,7 @@ def _unit(vector: list[float], param: str) -> np.ndarray:
 
 
 @router.post("", status_code=201, response_model=CollectionOut, summary="Create a collection",
+             dependencies=[Depends(require_scope("admin"))],
              description="A new empty collection. `dimension` defaults to the served model's; `index` is a FAISS "
              "factory string. 409 when the name is taken.")
 async def create_collection(body: CollectionCreate, runtime: Runtime = Depends(ready_runtime)) -> dict:
@@ -98,7 +99,8 @@ async def get_collection(name: str, runtime: Runtime = Depends(get_runtime)) -> 
     return _out(await run_in_threadpool(collection.info))
 
 
-@router.delete("/{name}", status_code=204, response_class=Response, summary="Drop a collection")
+@router.delete("/{name}", status_code=204, response_class=Response, summary="Drop a collection",
+                dependencies=[Depends(require_scope("admin"))])
 async def drop_collection(name: str, runtime: Runtime = Depends(get_runtime)) -> Response:
     """Delete the collection and all its items."""
     await run_in_threadpool(runtime.database.drop_collection, name)
@@ -106,6 +108,7 @@ async def drop_collection(name: str, runtime: Runtime = Depends(get_runtime)) ->
 
 
 @router.post("/{name}/items", response_model=Upserted, summary="Add or replace items",
+             dependencies=[Depends(require_scope("write"))],
              description="Each item holds one input of any kind (embedded now, stored unit-length) or a "
              "precomputed vector, plus JSON metadata. The batch is stored atomically; existing ids are replaced.")
 async def upsert_items(name: str, body: ItemsUpsert, runtime: Runtime = Depends(ready_runtime)) -> dict:
@@ -137,7 +140,8 @@ async def get_item(
             "vector": np.asarray(item.vector).tolist() if include_vector else None}
 
 
-@router.delete("/{name}/items/{item_id:path}", response_model=Deleted, summary="Delete an item")
+@router.delete("/{name}/items/{item_id:path}", response_model=Deleted, summary="Delete an item",
+               dependencies=[Depends(require_scope("write"))])
 async def delete_item(name: str, item_id: str, runtime: Runtime = Depends(get_runtime)) -> dict:
     """Delete one item; 404 when it does not exist."""
     collection = await _collection(runtime, name)
@@ -147,6 +151,7 @@ async def delete_item(name: str, item_id: str, runtime: Runtime = Depends(get_ru
 
 
 @router.post("/{name}/items/delete", response_model=Deleted, summary="Delete items",
+             dependencies=[Depends(require_scope("write"))],
              description="Deletes the listed ids; unknown ids are ignored. Answers how many existed.")
 async def delete_items(name: str, body: ItemsDelete, runtime: Runtime = Depends(get_runtime)) -> dict:
     """Delete several items at once."""
