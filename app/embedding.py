@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -64,10 +65,15 @@ class EmbeddingService:
         return self._encoder_for[kind]
 
     async def preprocess(
-        self, kind: str, payloads: Sequence[bytes | str], params: Sequence[str] | None = None
+        self,
+        kind: str,
+        payloads: Sequence[bytes | str],
+        params: Sequence[str] | None = None,
+        options: Mapping[str, Any] | None = None,
     ) -> list[torch.Tensor]:
-        """Preprocess every payload of `kind` concurrently on the thread pool; bad input raises InputError
-        naming the payload by its entry in `params` (default `inputs[<position>]`).
+        """Preprocess every payload of `kind` concurrently on the thread pool, with the preprocessor's keyword
+        `options` (IMU: sample_rate, accel_unit, gyro_unit); bad input raises InputError naming the payload
+        by its entry in `params` (default `inputs[<position>]`).
 
         Small requests of a kind whose preprocessing holds the GIL (text, up to INLINE_MAX_LENGTH
         characters in all) are preprocessed in place instead.
@@ -78,7 +84,7 @@ class EmbeddingService:
 
         def named(payload: bytes | str, param: str) -> torch.Tensor:
             try:
-                return preprocess(payload)
+                return preprocess(payload, **(options or {}))
             except InputError as exc:
                 raise InputError(f"{param}: {exc}", param=param) from exc
 
@@ -88,10 +94,15 @@ class EmbeddingService:
         return list(await asyncio.gather(*tasks))
 
     async def embed(
-        self, kind: str, payloads: Sequence[bytes | str], params: Sequence[str] | None = None
+        self,
+        kind: str,
+        payloads: Sequence[bytes | str],
+        params: Sequence[str] | None = None,
+        options: Mapping[str, Any] | None = None,
     ) -> Embeddings:
         """Raw vectors of `payloads`, in order; QueueFullError when the encoder's queue cannot take them.
-        `params` names each payload in the request, for error messages (default `inputs[<position>]`).
+        `params` names each payload in the request, for error messages (default `inputs[<position>]`);
+        `options` go to the preprocessor (see `preprocess`).
 
         A long request goes through in chunks (about one model batch each), so that its preprocessed
         tensors are never all in memory at once and it never needs more than the whole queue.
@@ -104,7 +115,7 @@ class EmbeddingService:
         for start in range(0, len(payloads), chunk):
             part = payloads[start:start + chunk]
             with self._batcher.expect(modality, len(part)) as expected:
-                tensors = await self.preprocess(kind, part, names[start:start + chunk])
+                tensors = await self.preprocess(kind, part, names[start:start + chunk], options)
                 future = expected.submit(tensors)
             vectors.append(await asyncio.wrap_future(future))
             if kind == "text":

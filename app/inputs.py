@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import unquote_to_bytes
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bindspace.app.errors import ApiError
+from bindspace.app.imu_options import ImuOptions
 
 InputKind = Literal["image", "video", "text", "audio", "depth", "thermal", "imu"]
 
@@ -111,6 +112,7 @@ class InputSpec(BaseModel):
     modality: InputKind = Field(description="The input kind.")
     text: str | None = Field(None, description="The text, for modality `text`.")
     data: str | None = Field(None, description="Base64 of the file bytes, or a data URI, for every other kind.")
+    imu: ImuOptions | None = Field(None, description="Modality imu only: sample rate and units of the recording.")
 
     @model_validator(mode="after")
     def _one_payload(self) -> InputSpec:
@@ -118,7 +120,13 @@ class InputSpec(BaseModel):
             raise ValueError("give exactly one of `text` and `data`")
         if self.text is not None and self.modality != "text":
             raise ValueError(f"`text` is for modality 'text'; send a {self.modality} input as `data`")
+        if self.imu is not None and self.modality != "imu":
+            raise ValueError(f"`imu` describes IMU recordings; remove it for modality '{self.modality}'")
         return self
+
+    def preprocess_options(self) -> dict[str, Any]:
+        """Keyword arguments for the preprocessor of this input's kind (IMU: sample rate and units)."""
+        return self.imu.preprocess_options() if self.imu is not None else {}
 
     def payload(self, param: str) -> bytes | str:
         """The decoded input, ready for the preprocessor of its kind."""

@@ -119,7 +119,7 @@ CASES = [
      r"thermal: not a recognised image format"),
     ("thermal-truncated-png", "thermal", lambda: PNG[:2000], {}, r"thermal: cannot decode the image"),
     ("thermal-nan-float", "thermal", lambda: image_bytes(np.full((8, 8), np.nan, np.float32), "TIFF"), {},
-     r"thermal: image contains NaN or infinite values"),
+     r"thermal: the image holds NaN or infinite values"),
     ("imu-empty", "imu", lambda: b"", {}, r"imu: empty input"),
     ("imu-nan", "imu", lambda: csv([GOOD_ROW, [0.1, "nan", 9.8, 0, 0, 0]]), {},
      r"imu: non-finite value nan at sample 2, channel 2"),

@@ -64,12 +64,14 @@ async def classify(
         kind = body.parameters.modality
         param = "inputs"
         payload = decode_value(kind, body.inputs, param)
+        options = {}
         labels = _clean_labels(body.parameters.candidate_labels, settings.max_labels)
         templates = _templates(body.parameters.hypothesis_template, kind, settings.max_templates)
     else:
         kind = body.input.modality
         param = "input"
         payload = body.input.payload(param)
+        options = body.input.preprocess_options()
         labels = _clean_labels(body.candidate_labels, settings.max_labels)
         templates = _templates(body.hypothesis_template, kind, settings.max_templates)
     if len(labels) * len(templates) > settings.max_prompts:
@@ -79,7 +81,7 @@ async def classify(
     runtime.require_kind(kind, "modality")
     runtime.require_kind("text", "candidate_labels")
     embedded, label_vectors = await asyncio.gather(
-        runtime.embedder.embed(kind, [payload], [param]),
+        runtime.embedder.embed(kind, [payload], [param], options),
         label_embeddings(runtime.embedder, runtime.labels, labels, templates),
     )
     query = embedded.unit()[0]

@@ -43,24 +43,26 @@ async def _collection(runtime: Runtime, name: str) -> Collection:
 
 
 async def _embed_inputs(runtime: Runtime, inputs: list[tuple[str, InputSpec]]) -> list[np.ndarray]:
-    """Unit embeddings of (param, input) pairs, in order; each kind goes through its queue concurrently."""
-    by_kind: dict[str, list[int]] = defaultdict(list)
+    """Unit embeddings of (param, input) pairs, in order; each kind (with its preprocessing options) goes
+    through its queue concurrently."""
+    groups: dict[tuple[str, str], list[int]] = defaultdict(list)
     payloads: list[bytes | str] = []
     params = [param for param, _ in inputs]
+    options = [spec.preprocess_options() for _, spec in inputs]
     for position, (param, spec) in enumerate(inputs):
         runtime.require_kind(spec.modality, f"{param}.modality")
         payloads.append(spec.payload(param))
-        by_kind[spec.modality].append(position)
+        groups[(spec.modality, repr(sorted(options[position].items())))].append(position)
 
-    async def embed_kind(kind: str, positions: list[int]) -> np.ndarray:
-        return (await runtime.embedder.embed(kind, [payloads[p] for p in positions],
-                                             [params[p] for p in positions])).unit()
+    async def embed_group(kind: str, positions: list[int]) -> np.ndarray:
+        return (await runtime.embedder.embed(kind, [payloads[p] for p in positions], [params[p] for p in positions],
+                                             options[positions[0]])).unit()
 
-    kinds = list(by_kind)
-    results = await asyncio.gather(*(embed_kind(kind, by_kind[kind]) for kind in kinds))
+    keys = list(groups)
+    results = await asyncio.gather(*(embed_group(kind, groups[(kind, key)]) for kind, key in keys))
     vectors: list[np.ndarray | None] = [None] * len(inputs)
-    for kind, unit in zip(kinds, results, strict=True):
-        for position, vector in zip(by_kind[kind], unit, strict=True):
+    for key, unit in zip(keys, results, strict=True):
+        for position, vector in zip(groups[key], unit, strict=True):
             vectors[position] = vector
     return vectors
 
