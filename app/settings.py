@@ -128,6 +128,9 @@ class Settings(BaseSettings):
     max_image_pixels: int = Field(InputLimits.max_image_pixels, ge=1,
                                   description="Most width x height of an image, depth map or thermal image.")
     max_image_side: int = Field(InputLimits.max_image_side, ge=1, description="Longest image or frame side.")
+    max_pixels_in_flight: int = Field(
+        InputLimits.max_pixels_in_flight, ge=1, description="Most image, depth and thermal pixels decoded at once "
+        "across all requests; further images wait (bounds decoding memory under concurrent large images).")
     max_video_pixels: int = Field(InputLimits.max_video_pixels, ge=1, description="Most pixels of a video frame.")
     max_audio_seconds: float = Field(InputLimits.max_audio_seconds, gt=0, description="Longest audio recording.")
     max_audio_channels: int = Field(InputLimits.max_audio_channels, ge=1, description="Most audio channels.")

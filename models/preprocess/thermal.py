@@ -29,6 +29,7 @@ from bindspace.models.preprocess.image import IMAGE_SIZE
 from bindspace.models.preprocess.image_file import check_image_size, high_bit_depth_array, open_image
 from bindspace.models.preprocess.limits import InputLimits
 from bindspace.models.preprocess.npy_file import is_npy, load_npy, npy_shape
+from bindspace.models.preprocess.pixel_budget import pixels_in_flight
 from bindspace.models.preprocess.source import Source, read_source
 
 LOW_PERCENTILE = 1.0
@@ -47,16 +48,18 @@ class ThermalPreprocessor:
 
     def __call__(self, source: Source) -> torch.Tensor:
         data = read_source(source, self.kind, self.limits.max_bytes)
-        if is_npy(data):
-            values = self._array(data)
-        else:
-            image = open_image(data, self.kind, self.limits)
-            values = high_bit_depth_array(image)
-            if values is None:
-                values = np.asarray(image.convert("L"), dtype=np.float32)
-        if not np.isfinite(values).all():
-            raise InputError("thermal: the image holds NaN or infinite values; send finite intensities only")
-        return require_finite(torch.from_numpy(stretch(resize_center_crop_map(values, IMAGE_SIZE))[None]), self.kind)
+        with pixels_in_flight(self.limits, data):
+            if is_npy(data):
+                values = self._array(data)
+            else:
+                image = open_image(data, self.kind, self.limits)
+                values = high_bit_depth_array(image)
+                if values is None:
+                    values = np.asarray(image.convert("L"), dtype=np.float32)
+            if not np.isfinite(values).all():
+                raise InputError("thermal: the image holds NaN or infinite values; send finite intensities only")
+            tensor = torch.from_numpy(stretch(resize_center_crop_map(values, IMAGE_SIZE))[None])
+        return require_finite(tensor, self.kind)
 
 
     def _array(self, data: bytes) -> np.ndarray:
