@@ -7,6 +7,7 @@ routes answer `{"error": "<message>"}`, the body Weaviate's multi2vec-bind modul
 from __future__ import annotations
 
 import logging
+import sys
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -35,6 +36,8 @@ from bindspace.models.errors import InputError
 log = logging.getLogger("bindspace.errors")
 
 WEAVIATE_PATHS = frozenset({"/vectorize", "/meta"})
+FRAMEWORK_PARSE_FAILURE = "There was an error parsing the body"
+"""FastAPI's whole message when its JSON parser raises something other than a decode error."""
 
 _TYPE_FOR_STATUS = {
     400: "invalid_request_error",
@@ -137,6 +140,19 @@ def error_response(request: Request, error: ApiError) -> JSONResponse:
     return JSONResponse(body, status_code=error.status_code, headers=error.headers)
 
 
+def _unparsable_body(cause: BaseException | None) -> ApiError:
+    """The 400 for a JSON body the framework's parser gave up on, saying why in words a client can act on."""
+    if isinstance(cause, RecursionError):
+        message = ("The body is not JSON this service can read: its arrays or objects nest too deeply; "
+                   "keep nesting to a few dozen levels.")
+    elif isinstance(cause, ValueError) and "digits" in str(cause):
+        message = (f"The body holds an integer longer than {sys.get_int_max_str_digits()} digits, the most this "
+                   "service reads; send shorter numbers.")
+    else:
+        message = f"The body is not valid JSON: {cause}." if cause is not None else "The body is not valid JSON."
+    return ApiError(400, message, param="body", code="invalid_json")
+
+
 def _location(loc: tuple) -> str:
     parts = [str(part) for part in loc if part not in ("body", "query", "path")]
     return ".".join(parts) or "body"
@@ -187,6 +203,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> JSONResponse:
+        if not isinstance(exc, ApiError) and exc.status_code == 400 and exc.detail == FRAMEWORK_PARSE_FAILURE:
+            exc = _unparsable_body(exc.__cause__)
         if not isinstance(exc, ApiError):
             headers = exc.headers
             if exc.status_code == 405:

@@ -37,6 +37,11 @@ EXAMPLE_PNG_BASE64 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR42m
 EXAMPLE_PNG_URI = f"data:image/png;base64,{EXAMPLE_PNG_BASE64}"
 
 
+def with_article(kind: str) -> str:
+    """`kind` after "a" or "an" as spoken: an image, an imu, an audio; a video, a text, a depth."""
+    return f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"
+
+
 def check_media_type(kind: str, media_type: str | None, param: str) -> None:
     """Raise 415 unless `media_type` (parameters ignored) is one the input kind takes."""
     bare = (media_type or "").split(";", 1)[0].strip().lower()
@@ -45,7 +50,7 @@ def check_media_type(kind: str, media_type: str | None, param: str) -> None:
     accepted = ACCEPTED_MEDIA_TYPES[kind]
     if any(bare.startswith(p) if p.endswith("/") else bare == p for p in accepted):
         return
-    raise ApiError(415, f"Unsupported media type '{bare}' for a {kind} input; accepted: "
+    raise ApiError(415, f"Unsupported media type '{bare}' for {with_article(kind)} input; accepted: "
                         f"{', '.join(p + '*' if p.endswith('/') else p for p in accepted)}.",
                    param=param, code="unsupported_media_type")
 
@@ -119,7 +124,7 @@ class InputSpec(BaseModel):
         if (self.text is None) == (self.data is None):
             raise ValueError("give exactly one of `text` and `data`")
         if self.text is not None and self.modality != "text":
-            raise ValueError(f"`text` is for modality 'text'; send a {self.modality} input as `data`")
+            raise ValueError(f"`text` is for modality 'text'; send {with_article(self.modality)} input as `data`")
         if self.imu is not None and self.modality != "imu":
             raise ValueError(f"`imu` describes IMU recordings; remove it for modality '{self.modality}'")
         return self

@@ -177,10 +177,15 @@ async def _query_vector(runtime: Runtime, body: SearchRequest) -> np.ndarray:
         if total is not None and unit.shape != total.shape:
             raise ApiError(422, f"query.combine[{index}] has dimension {unit.shape[0]}, the others "
                                 f"{total.shape[0]}.", param=f"query.combine[{index}]", code="dimension_mismatch")
-        total = term.weight * unit if total is None else total + term.weight * unit
-    if not np.isfinite(total).all() or float(np.linalg.norm(total)) < 1e-6:
-        raise ApiError(422, "The weighted combination is the zero vector; change the weights.",
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below, in words
+            total = term.weight * unit if total is None else total + term.weight * unit
+    if not np.isfinite(total).all() or not np.isfinite(np.linalg.norm(total)):
+        raise ApiError(422, "query.combine: the weighted sum overflows 32-bit floats; the weights are too large. "
+                            "Only their ratios matter: keep each weight's magnitude below 1e30.",
                        param="query.combine", code="invalid_vector")
+    if float(np.linalg.norm(total)) < 1e-6:
+        raise ApiError(422, "query.combine: the weighted sum is (almost) the zero vector, which has no direction; "
+                            "change the weights.", param="query.combine", code="invalid_vector")
     return normalize_rows(total[None])[0]
 
 
