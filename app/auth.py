@@ -14,9 +14,9 @@ from collections.abc import Awaitable, Callable
 from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from bindspace.app.dependencies import get_settings
+from bindspace.app.dependencies import request_settings
 from bindspace.app.errors import ApiError
-from bindspace.app.settings import Settings
+from bindspace.engine.settings import Settings
 
 SCOPES = ("read", "write", "admin")
 SCOPE_ACTIONS = {"read": "embed, classify, search and read collections and items",
@@ -45,7 +45,7 @@ def scope_of(given: bytes, settings: Settings) -> str | None:
 
 async def require_api_key(
     credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
-    settings: Settings = Depends(get_settings),
+    settings: Settings = Depends(request_settings),
 ) -> str:
     """The caller's scope: every scope when no keys are configured, else its bearer key's (401 without one)."""
     if not (settings.api_keys or settings.write_api_keys or settings.read_api_keys):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from bindspace.app.settings import Settings
+from bindspace.engine.settings import Settings
 from bindspace.index import Database
 
 

@@ -6,7 +6,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import pytest
 
-from test_app_server import LiveServer, b64, live_server, png_bytes
+from live_server import LiveServer, b64, live_server, png_bytes
 
 ADMIN, WRITE, READ = "admin-key-0123456789", "write-key-0123456789", "read-key-0123456789"
 

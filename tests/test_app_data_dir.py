@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from bindspace.app.data_dir import open_database
-from bindspace.app.settings import Settings
+from bindspace.engine.settings import Settings
 from bindspace.index import Item
 
 

@@ -6,7 +6,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import pytest
 
-from test_app_server import LiveServer, data_uri, live_server, png_bytes
+from live_server import LiveServer, data_uri, live_server, png_bytes
 
 DEEP = "[" * 100_000 + "]" * 100_000
 LONG_NUMBER = "1" * 5_000

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from test_app_server import LiveServer, data_uri, live_server
+from live_server import LiveServer, data_uri, live_server
 
 G = 9.80665
 

@@ -4,7 +4,7 @@ import os
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from test_app_server import live_server
+from live_server import live_server
 
 
 def test_the_connection_serves_the_next_request_after_a_500() -> None:

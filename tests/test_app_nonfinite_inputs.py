@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import soundfile
 
-from test_app_server import LiveServer, b64, data_uri, live_server, wav_bytes
+from live_server import LiveServer, b64, data_uri, live_server, wav_bytes
 
 
 @pytest.fixture(scope="module")

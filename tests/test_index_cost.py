@@ -16,7 +16,7 @@ import pytest
 from bindspace.index import Database, IndexLimits, InvalidIndexSpecError
 from bindspace.index.config import CollectionSpec
 from bindspace.index.index_cost import estimate_cost, parse_index
-from test_app_server import live_server
+from live_server import live_server
 
 
 @pytest.mark.parametrize("index", ["Flat", "HNSW32", "HNSW16,Flat", "HNSW32,SQ8", "IVF16,Flat", "IVF16,PQ8",

@@ -11,7 +11,7 @@ import pytest
 
 from bindspace.index import Database, IndexLimits, InvalidItemError, Item
 from bindspace.index.validation import nesting_depth
-from test_app_server import live_server
+from live_server import live_server
 
 
 def nested(levels: int) -> dict:

@@ -7,7 +7,8 @@ import pytest
 import soundfile
 import torch
 
-from bindspace.models.preprocess import InputError, build_preprocessors
+from bindspace.models.kinds import build_preprocessors
+from bindspace.models.preprocess import InputError
 from bindspace.models.preprocess.finite import require_finite
 
 

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from bindspace.models.preprocess import InputError, InputLimits, build_preprocessors
+from bindspace.models.kinds import build_preprocessors
+from bindspace.models.preprocess import InputError, InputLimits
 from bindspace.models.preprocess.pixel_budget import PixelBudget, declared_pixels, shared_budget
 
 

@@ -14,7 +14,7 @@ import threading
 import time
 
 import numpy as np
-from test_reliability_server import ServerProcess, shared_tiny_model
+from server_process import ServerProcess, shared_tiny_model
 
 D = 256
 CLIENTS = 4

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from bindspace.app.auth import require_api_key, require_scope
 from bindspace.app.dependencies import get_runtime, ready_runtime
-from bindspace.app.embedding import normalize_rows
+from bindspace.engine.embedding import normalize_rows
 from bindspace.app.errors import ApiError, ErrorEnvelope, error_responses
 from bindspace.app.inputs import InputSpec, check_item_count
 from bindspace.app.routers.collections.schemas import (
@@ -55,8 +55,8 @@ async def _embed_inputs(runtime: Runtime, inputs: list[tuple[str, InputSpec]]) -
         groups[(spec.modality, repr(sorted(options[position].items())))].append(position)
 
     async def embed_group(kind: str, positions: list[int]) -> np.ndarray:
-        return (await runtime.embedder.embed(kind, [payloads[p] for p in positions], [params[p] for p in positions],
-                                             options[positions[0]])).unit()
+        return (await runtime.embed(kind, [payloads[p] for p in positions], [params[p] for p in positions],
+                                    options[positions[0]])).unit()
 
     keys = list(groups)
     results = await asyncio.gather(*(embed_group(kind, groups[(kind, key)]) for kind, key in keys))

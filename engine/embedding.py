@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -11,10 +12,13 @@ from typing import Any
 import numpy as np
 import torch
 
-from bindspace.app.batching import DynamicBatcher
+from bindspace.engine.batching import DynamicBatcher
 from bindspace.models.errors import InputError
+from bindspace.models.kinds import encoder_of
 
-Preprocessor = Callable[[bytes | str], torch.Tensor]
+Preprocessor = Callable[[bytes | str | os.PathLike], torch.Tensor]
+Payload = bytes | str | os.PathLike
+"""One input: a file's bytes, a path to the file (`os.PathLike`), or a text (`str`, for the text kind)."""
 
 # Small inputs of a preprocessor that holds the GIL (text) are preprocessed on the event loop: a worker
 # thread would run them no sooner and add two thread hand-offs each (a caption takes about 50 us).
@@ -46,7 +50,6 @@ class EmbeddingService:
     def __init__(
         self,
         preprocessors: Mapping[str, Preprocessor],
-        encoder_for: Mapping[str, str],
         batcher: DynamicBatcher,
         executor: Executor,
         *,
@@ -54,70 +57,74 @@ class EmbeddingService:
         min_chunk: int,
     ) -> None:
         self._preprocessors = preprocessors
-        self._encoder_for = encoder_for
         self._batcher = batcher
         self._executor = executor
         self._max_chunk = max_chunk
         self._min_chunk = min_chunk
 
-    def encoder_for(self, kind: str) -> str:
-        """The encoder modality that embeds input `kind` (image and video: vision)."""
-        return self._encoder_for[kind]
-
     async def preprocess(
         self,
         kind: str,
-        payloads: Sequence[bytes | str],
+        payloads: Sequence[Payload],
         params: Sequence[str] | None = None,
         options: Mapping[str, Any] | None = None,
     ) -> list[torch.Tensor]:
         """Preprocess every payload of `kind` concurrently on the thread pool, with the preprocessor's keyword
-        `options` (IMU: sample_rate, accel_unit, gyro_unit); bad input raises InputError naming the payload
-        by its entry in `params` (default `inputs[<position>]`).
+        `options` (IMU: sample_rate, accel_unit, gyro_unit). Bad input raises InputError naming the payload:
+        by its entry in `params` when given (a request's `inputs[0]`), else by its path when it is one.
 
         Small requests of a kind whose preprocessing holds the GIL (text, up to INLINE_MAX_LENGTH
         characters in all) are preprocessed in place instead.
         """
         loop = asyncio.get_running_loop()
         preprocess = self._preprocessors[kind]
-        names = params if params is not None else [f"inputs[{i}]" for i in range(len(payloads))]
-
-        def named(payload: bytes | str, param: str) -> torch.Tensor:
-            try:
-                return preprocess(payload, **(options or {}))
-            except InputError as exc:
-                raise InputError(f"{param}: {exc}", param=param) from exc
-
-        if not preprocess.releases_gil and sum(len(p) for p in payloads) <= INLINE_MAX_LENGTH:
-            return [named(p, name) for p, name in zip(payloads, names, strict=True)]
-        tasks = [loop.run_in_executor(self._executor, named, p, name) for p, name in zip(payloads, names, strict=True)]
+        names = list(params) if params is not None else [None] * len(payloads)
+        options = dict(options or {})
+        in_memory = all(isinstance(p, (str, bytes)) for p in payloads)
+        if in_memory and not preprocess.releases_gil and sum(len(p) for p in payloads) <= INLINE_MAX_LENGTH:
+            return [_preprocess_one(preprocess, p, name, options) for p, name in zip(payloads, names, strict=True)]
+        tasks = [loop.run_in_executor(self._executor, _preprocess_one, preprocess, payload, name, options)
+                 for payload, name in zip(payloads, names, strict=True)]
         return list(await asyncio.gather(*tasks))
 
     async def embed(
         self,
         kind: str,
-        payloads: Sequence[bytes | str],
+        payloads: Sequence[Payload],
         params: Sequence[str] | None = None,
         options: Mapping[str, Any] | None = None,
     ) -> Embeddings:
         """Raw vectors of `payloads`, in order; QueueFullError when the encoder's queue cannot take them.
-        `params` names each payload in the request, for error messages (default `inputs[<position>]`);
-        `options` go to the preprocessor (see `preprocess`).
+        `params` names each payload in the request, for error messages; `options` go to the preprocessor
+        (see `preprocess`).
 
         A long request goes through in chunks (about one model batch each), so that its preprocessed
         tensors are never all in memory at once and it never needs more than the whole queue.
         """
-        modality = self._encoder_for[kind]
-        names = params if params is not None else [f"inputs[{i}]" for i in range(len(payloads))]
-        chunk = min(self._max_chunk, max(self._min_chunk, self._batcher.batch_size(modality)))
+        encoder = encoder_of(kind)
+        chunk = min(self._max_chunk, max(self._min_chunk, self._batcher.batch_size(encoder)))
         vectors: list[np.ndarray] = []
         tokens = 0
         for start in range(0, len(payloads), chunk):
             part = payloads[start:start + chunk]
-            with self._batcher.expect(modality, len(part)) as expected:
-                tensors = await self.preprocess(kind, part, names[start:start + chunk], options)
+            names = params[start:start + chunk] if params is not None else None
+            with self._batcher.expect(encoder, len(part)) as expected:
+                tensors = await self.preprocess(kind, part, names, options)
                 future = expected.submit(tensors)
             vectors.append(await asyncio.wrap_future(future))
             if kind == "text":
                 tokens += int(torch.count_nonzero(torch.stack(tensors)))
         return Embeddings(np.concatenate(vectors), tokens)
+
+
+def _preprocess_one(
+    preprocess: Preprocessor, payload: Payload, param: str | None, options: Mapping[str, Any]
+) -> torch.Tensor:
+    try:
+        return preprocess(payload, **options)
+    except InputError as exc:
+        if param is not None:
+            raise InputError(f"{param}: {exc}", param=param) from exc
+        if isinstance(payload, os.PathLike):
+            raise InputError(f"{os.fspath(payload)}: {exc}") from exc
+        raise
