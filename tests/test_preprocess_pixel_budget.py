@@ -77,3 +77,25 @@ def test_a_pillow_bomb_message_quotes_only_the_configured_limit(monkeypatch) -> 
         build_preprocessors(InputLimits(max_image_pixels=500_000))["image"](png(2_000, 2))
     assert str(caught.value) == ("image: the image is larger than the limit of 500000 pixels (width x height); "
                                  "send a smaller image")
+
+
+def test_memory_of_a_burst_of_large_images_goes_back_to_the_system() -> None:
+    psutil = pytest.importorskip("psutil")
+    side = 5000
+    ramp = np.linspace(0, 255, side, dtype=np.float32)
+    pixels = np.stack([np.broadcast_to(ramp[None, :], (side, side)), np.broadcast_to(ramp[:, None], (side, side)),
+                       np.full((side, side), 128, np.float32)], axis=-1).astype(np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG")
+    del pixels
+    preprocess = build_preprocessors(InputLimits(max_pixels_in_flight=200_000_000))["image"]
+    process = psutil.Process()
+    preprocess(buffer.getvalue())  # first use: imports and caches that stay
+    before = process.memory_info().rss
+    workers = [threading.Thread(target=preprocess, args=(buffer.getvalue(),)) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    grown = process.memory_info().rss - before
+    assert grown < 150 << 20, f"{grown >> 20} MiB still held after four 25-megapixel decodes"

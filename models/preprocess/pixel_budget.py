@@ -5,10 +5,17 @@ while it is decoded and preprocessed, and waits while the budget cannot cover it
 pixels is therefore bounded by `InputLimits.max_pixels_in_flight` however many large images arrive
 together, instead of by the number of preprocessing threads times the largest image. An image larger
 than the whole budget waits until it has the budget to itself.
+
+When the last decode in flight ends, after at least `TRIM_AFTER_PIXELS` were decoded, the C heap is
+trimmed (glibc's `malloc_trim`): Pillow allocates decoded images in blocks small enough for glibc to
+keep after they are freed, so without it a burst of large images leaves the process that much larger
+for good. Elsewhere than glibc this is a no-op.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import io
 import threading
 from collections.abc import Iterator
@@ -21,6 +28,9 @@ from PIL import Image
 from bindspace.models.preprocess.limits import InputLimits
 from bindspace.models.preprocess.npy_file import is_npy, npy_shape
 
+TRIM_AFTER_PIXELS = 16_000_000
+"""Pixels decoded since the last trim after which an idle budget gives the freed heap back to the system."""
+
 
 class PixelBudget:
     """Pixels that may be decoded at once; `hold` blocks until its share is free."""
@@ -28,6 +38,7 @@ class PixelBudget:
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
         self._in_use = 0
+        self._since_trim = 0
         self._changed = threading.Condition()
 
     @property
@@ -47,7 +58,29 @@ class PixelBudget:
         finally:
             with self._changed:
                 self._in_use -= share
+                self._since_trim += share
+                trim = self._in_use == 0 and self._since_trim >= TRIM_AFTER_PIXELS
+                if trim:
+                    self._since_trim = 0
                 self._changed.notify_all()
+            if trim:
+                release_free_heap()
+
+
+@cache
+def _malloc_trim() -> ctypes._CFuncPtr | None:
+    libc = ctypes.util.find_library("c")
+    function = getattr(ctypes.CDLL(libc), "malloc_trim", None) if libc else None
+    if function is not None:
+        function.argtypes, function.restype = [ctypes.c_size_t], ctypes.c_int
+    return function
+
+
+def release_free_heap() -> None:
+    """Return the C heap's free memory to the system, where the C library can (glibc's malloc_trim)."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
 
 
 @cache
