@@ -156,3 +156,13 @@ def build_preprocessors(limits: InputLimits | None = None, **options: dict[str, 
         raise ValueError(f"unknown input kinds in options: {sorted(unknown)}; the kinds are {', '.join(KINDS)}")
     limits = limits or InputLimits()
     return {name: spec.preprocessor(limits, **options.get(name, {})) for name, spec in KINDS.items()}
+
+
+def preprocess_options(config: Any) -> dict[str, dict[str, Any]]:
+    """`build_preprocessors` options that size and normalize images and video frames as the model
+    (a `ModelConfig`) was trained: an OpenCLIP anchor trained at 336 pixels gets 336-pixel crops."""
+    vision = {"size": config.image_size, "mean": tuple(config.image_mean), "std": tuple(config.image_std)}
+    return {
+        name: dict(vision) for name, spec in KINDS.items()
+        if issubclass(spec.preprocessor, (ImagePreprocessor, VideoPreprocessor))
+    }
