@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bindspace.app.data_dir import open_database
 from bindspace.app.errors import ApiError
 from bindspace.engine.engine import Engine, UnsupportedKindError
-from bindspace.index import Database, open_database
+from bindspace.index import Database
 
 if TYPE_CHECKING:
     from bindspace.index.milvus_backend import MilvusDatabase
@@ -22,13 +23,12 @@ class Runtime(Engine):
     closed at close."""
 
     database: Database | MilvusDatabase | None = None
+    storage_problem: str | None = None
+    """Why the last write failed on the data directory's disk, until /readyz finds it writable again."""
 
     def start(self) -> None:
         """Open the index, then start the engine."""
-        settings = self.settings
-        self.database = open_database(settings.index_backend, data_dir=settings.data_dir,
-                                      milvus_uri=settings.milvus_uri,
-                                      milvus_token=settings.milvus_token.get_secret_value())
+        self.database = open_database(self.settings)
         super().start()
 
     def require_kind(self, kind: str, param: str = "modality") -> None:

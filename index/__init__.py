@@ -25,6 +25,8 @@ from bindspace.index.errors import (
     InvalidNameError,
     InvalidSearchError,
     ItemNotFoundError,
+    StorageFullError,
+    StorageReadOnlyError,
 )
 from bindspace.index.records import CollectionInfo, CollectionStats, Hit, Item, ItemInfo, Page
 
@@ -55,4 +57,6 @@ __all__ = [
     "MaintenanceConfig",
     "Page",
     "open_database",
+    "StorageFullError",
+    "StorageReadOnlyError",
 ]

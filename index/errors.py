@@ -60,3 +60,11 @@ class CorruptDataError(IndexStoreError):
 
 class BackendUnavailableError(IndexStoreError):
     """The vector database behind the index (Milvus) failed or cannot be reached."""
+
+
+class StorageFullError(IndexStoreError):
+    """The file system holding the data directory is full: writes fail until space is freed; reads go on."""
+
+
+class StorageReadOnlyError(IndexStoreError):
+    """The data directory cannot be written (read-only file system, immutable files, lost permissions)."""

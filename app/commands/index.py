@@ -20,8 +20,9 @@ from bindspace.app.bulk_targets import DatabaseTarget, ServerTarget
 from bindspace.app.commands.inputs import kinds_of, local_engine
 from bindspace.engine.engine import EngineNotReadyError, UnsupportedKindError
 from bindspace.engine.model_source import ModelNotFoundError
-from bindspace.engine.settings import Settings, settings_from_env
-from bindspace.index import DataDirLockedError, IndexStoreError, open_database
+from bindspace.app.data_dir import open_database
+from bindspace.engine.settings import settings_from_env
+from bindspace.index import DataDirLockedError, IndexStoreError
 from bindspace.models.errors import InputError
 from bindspace.models.kinds import kind_names
 
@@ -75,11 +76,6 @@ def _fail(message: object) -> int:
     return 2
 
 
-def _open(settings: Settings):
-    return open_database(settings.index_backend, data_dir=settings.data_dir, milvus_uri=settings.milvus_uri,
-                         milvus_token=settings.milvus_token.get_secret_value())
-
-
 def _target(args: argparse.Namespace, database, dimension: int) -> DatabaseTarget | ServerTarget:
     if args.server:
         return ServerTarget(args.server, args.api_key, args.collection, dimension, args.index)
@@ -98,7 +94,7 @@ def run_add(args: argparse.Namespace) -> int:
     try:
         embedder = EntryEmbedder(settings)
         if not args.server:
-            database = _open(settings)
+            database = open_database(settings)
         target = _target(args, database, embedder.dimension)
         todo, already = pending(collected.entries, target)
         if args.ray:
@@ -139,7 +135,7 @@ def run_search(args: argparse.Namespace) -> int:
             kind, query = kinds_of([args.file], args.modality)[0], args.file
         with local_engine() as engine:
             vector = asyncio.run(engine.embed(kind, [query])).unit()
-        with _open(settings) as database:
+        with open_database(settings) as database:
             hits = database.get_collection(args.collection).search(vector, args.k)[0]
     except FAILURES as exc:
         return _fail(exc)
@@ -152,7 +148,7 @@ def run_stats(args: argparse.Namespace) -> int:
     """Print each collection's definition and size."""
     settings = settings_from_env()
     try:
-        with _open(settings) as database:
+        with open_database(settings) as database:
             infos = database.list_collections()
     except IndexStoreError as exc:
         return _fail(exc)
