@@ -12,6 +12,7 @@ from bindspace.app.model_source import resolve_model_dir
 from bindspace.app.runtime import load_encoder
 from bindspace.app.settings import Settings
 from bindspace.models.errors import InputError
+from bindspace.models.factory import model_preprocessing
 from bindspace.models.preprocess import ENCODER_FOR, build_preprocessors
 
 # File extension -> input kind, for commands that guess the kind. Depth and thermal maps are images
@@ -39,8 +40,9 @@ class FileEmbedder:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.encoder, self.info = load_encoder(settings, resolve_model_dir(settings.model))
-        self.preprocessors = build_preprocessors(settings.input_limits())
+        model_dir = resolve_model_dir(settings.model)
+        self.encoder, self.info = load_encoder(settings, model_dir)
+        self.preprocessors = build_preprocessors(settings.input_limits(), **model_preprocessing(model_dir))
 
     def _prepare(self, kind: str, path: Path) -> torch.Tensor:
         try:

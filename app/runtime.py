@@ -26,7 +26,7 @@ from bindspace.app.model_source import resolve_model_dir
 from bindspace.app.settings import Settings
 from bindspace.index import Database
 from bindspace.models import load_model
-from bindspace.models.factory import read_model_config
+from bindspace.models.factory import model_preprocessing, read_model_config
 from bindspace.models.encoder_process import EncoderProcess
 from bindspace.models.inference import Encoder
 from bindspace.models.preprocess import ENCODER_FOR, INPUT_KINDS, build_preprocessors
@@ -45,6 +45,8 @@ class ModelInfo:
     dimension: int
     precision: str
     device: str
+    description: str | None = None
+    quality: dict[str, str] | None = None
 
 
 def load_encoder(settings: Settings, model_dir: Path) -> tuple[Encoder, ModelInfo]:
@@ -74,6 +76,8 @@ def describe_model(settings: Settings, model_dir: Path, modalities: Sequence[str
         dimension=dimension,
         precision=settings.precision,
         device=settings.device,
+        description=described.get("description"),
+        quality={str(k): str(v) for k, v in described["quality"].items()} if described.get("quality") else None,
     )
 
 
@@ -84,7 +88,7 @@ class Runtime:
         self.settings = settings
         self.model_dir = resolve_model_dir(settings.model)
         self.metrics = Metrics()
-        self.preprocessors = build_preprocessors(settings.input_limits())
+        self.preprocessors = build_preprocessors(settings.input_limits(), **model_preprocessing(self.model_dir))
         self.labels = LabelCache(settings.label_cache_size)
         self.executor: ThreadPoolExecutor | None = None
         self.database: Database | None = None
@@ -148,6 +152,9 @@ class Runtime:
         self.metrics.model_ready.set(1)
         log.info("model %s ready: %s, dimension %d, %s on %s", info.name, ",".join(info.modalities),
                  info.dimension, info.precision, info.device)
+        if info.quality:
+            log.info("model %s measured quality: %s", info.name,
+                     ", ".join(f"{name} {value}" for name, value in info.quality.items()))
 
     def require_kind(self, kind: str, param: str) -> None:
         """Raise 400 when the loaded model has no encoder for input `kind`."""
