@@ -57,6 +57,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--variant", default="lite0")
     parser.add_argument("--output", type=Path, default=RESULTS / "bridge_variants.md")
+    parser.add_argument("--cache-dir", type=Path, help="keep the image tower's logits here between runs")
     args = parser.parse_args()
     torch.set_num_threads(2)
     model, config = tower_model(args.variant)
@@ -67,8 +68,15 @@ def main() -> None:
     coco_paths, captions = coco_pairs()
     cifar_paths, cifar_labels = cifar_images()
     photo_paths, photo_labels = named_photos()
-    logits = {name: logits_of(model, pre["image"], paths)
-              for name, paths in (("coco", coco_paths), ("cifar", cifar_paths), ("photos", photo_paths))}
+    cache = args.cache_dir / f"bridge-logits-{args.variant}.pt" if args.cache_dir else None
+    if cache is not None and cache.is_file():
+        logits = torch.load(cache)
+    else:
+        logits = {name: logits_of(model, pre["image"], paths)
+                  for name, paths in (("coco", coco_paths), ("cifar", cifar_paths), ("photos", photo_paths))}
+        if cache is not None:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            torch.save(logits, cache)
     image_seconds = time.perf_counter() - started
     with torch.inference_mode():
         caption_vectors = text(captions)

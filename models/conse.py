@@ -42,13 +42,17 @@ def class_text_embeddings(
     encode_texts: Callable[[list[str]], torch.Tensor],
     class_names: Sequence[Sequence[str]],
     prompts: Sequence[str] = DEFAULT_PROMPTS,
+    *,
+    batch_size: int = 256,
 ) -> torch.Tensor:
     """(C, D) unit-length class embeddings: the mean over every name of a class times every prompt.
 
     `class_names[i]` lists the names (synonyms) of class i; each prompt holds one `{}` for a name.
+    The texts are encoded `batch_size` at a time.
     """
-    rows = []
-    for names in class_names:
-        texts = [prompt.format(name) for name in names for prompt in prompts]
-        rows.append(F.normalize(encode_texts(texts).float(), dim=-1).mean(dim=0))
-    return F.normalize(torch.stack(rows), dim=-1)
+    texts = [prompt.format(name) for names in class_names for name in names for prompt in prompts]
+    owner = torch.tensor([i for i, names in enumerate(class_names) for _ in names for _ in prompts])
+    vectors = torch.cat([F.normalize(encode_texts(texts[start:start + batch_size]).float(), dim=-1)
+                         for start in range(0, len(texts), batch_size)])
+    sums = torch.zeros(len(class_names), vectors.shape[1]).index_add_(0, owner, vectors)
+    return F.normalize(sums, dim=-1)
