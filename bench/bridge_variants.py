@@ -16,7 +16,6 @@ import time
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 
 from bench.real_data_sets import CIFAR_CLASSES, PHOTO_NAMES, cifar_images, coco_pairs, named_photos
 from bindspace.models.conse import ConseHead, class_text_embeddings
@@ -90,11 +89,11 @@ def main() -> None:
     targets = torch.arange(len(captions))
     for prompts, top_k, temperature, centring in itertools.product(
             PROMPT_SETS, (1, 5, 10, 20, 50), (0.5, 1.0, 2.0), (0.0, 0.5, 1.0)):
-        head = ConseHead(1000, class_vectors[prompts].shape[1], top_k=top_k, temperature=temperature)
+        head = ConseHead(1000, class_vectors[prompts].shape[1], top_k=top_k, temperature=temperature,
+                         centring=centring)
         head.class_embeddings.copy_(class_vectors[prompts])
-        centre = centring * class_vectors[prompts].mean(dim=0)
         with torch.inference_mode():
-            image = {k: F.normalize(head(v) - centre, dim=-1) for k, v in logits.items()}
+            image = {k: head(v) for k, v in logits.items()}
         ranks = (caption_vectors @ image["coco"].T).argsort(dim=1, descending=True)
         position = (ranks == targets[:, None]).float().argmax(dim=1)
         cifar = (image["cifar"] @ label_vectors[prompts]["cifar"].T).argmax(dim=1)
