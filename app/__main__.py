@@ -1,4 +1,4 @@
-"""`python -m app` runs the `bindspace` command line."""
+"""`python -m bindspace.app` runs the `bindspace` command line."""
 
 import sys
 

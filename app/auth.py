@@ -7,15 +7,15 @@ import hmac
 from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from bindspace.app.dependencies import get_settings
+from bindspace.app.dependencies import request_settings
 from bindspace.app.errors import ApiError
-from bindspace.app.settings import Settings
+from bindspace.engine.settings import Settings
 
 _bearer = HTTPBearer(auto_error=False, description="One of the keys in BINDSPACE_API_KEYS (when any are set).")
 
 
 async def require_api_key(
-    credentials: HTTPAuthorizationCredentials | None = Depends(_bearer), settings: Settings = Depends(get_settings)
+    credentials: HTTPAuthorizationCredentials | None = Depends(_bearer), settings: Settings = Depends(request_settings)
 ) -> None:
     """Let the request through when no keys are configured or its bearer key matches one of them."""
     keys = settings.api_keys

@@ -10,10 +10,10 @@ from fastapi import Depends, Request
 
 from bindspace.app.errors import ApiError
 from bindspace.app.runtime import Runtime
-from bindspace.app.settings import Settings
+from bindspace.engine.settings import Settings
 
 
-async def get_settings(request: Request) -> Settings:
+async def request_settings(request: Request) -> Settings:
     """The settings the application was created with."""
     return request.app.state.settings
 

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
-from bindspace.app.batching import QueueFullError
+from bindspace.engine.batching import QueueFullError
 from bindspace.index.errors import (
     CollectionExistsError,
     CollectionNotFoundError,
@@ -27,7 +27,7 @@ from bindspace.index.errors import (
     IndexStoreError,
     ItemNotFoundError,
 )
-from bindspace.models.encoder_process import EncoderProcessError
+from bindspace.engine.encoder_process import EncoderProcessError
 from bindspace.models.errors import InputError
 
 log = logging.getLogger("bindspace.errors")

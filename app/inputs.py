@@ -9,27 +9,30 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Literal
+from typing import Annotated, Any
 from urllib.parse import unquote_to_bytes
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from bindspace.app.errors import ApiError
+from bindspace.models.kinds import get_kind, kind_names
 
-InputKind = Literal["image", "video", "text", "audio", "depth", "thermal", "imu"]
-
-# Media types each input kind takes (a prefix ending in "/" matches the whole family). A missing type or
-# application/octet-stream is always accepted and the preprocessor judges the bytes.
-ACCEPTED_MEDIA_TYPES: dict[str, tuple[str, ...]] = {
-    "image": ("image/",),
-    "video": ("video/", "application/mp4"),
-    "text": ("text/plain",),
-    "audio": ("audio/",),
-    "depth": ("image/", "application/x-npy", "application/npy"),
-    "thermal": ("image/", "application/x-npy", "application/npy"),
-    "imu": ("text/csv", "text/plain", "application/csv", "application/json", "application/x-npy", "application/npy"),
-}
+# A missing media type or application/octet-stream is always accepted and the preprocessor judges the bytes.
 ANY_MEDIA_TYPE = ("", "application/octet-stream")
+
+
+def _registered_kind(value: str) -> str:
+    if value not in kind_names():
+        raise ValueError(f"expected one of {', '.join(kind_names())}")
+    return value
+
+
+def _kind_enum(schema: dict[str, Any]) -> None:
+    schema["enum"] = list(kind_names())
+
+
+InputKind = Annotated[str, AfterValidator(_registered_kind), Field(json_schema_extra=_kind_enum)]
+"""An input kind field: any kind registered in `bindspace.models.kinds` when the request is validated."""
 
 # A complete 1x1 PNG for the schema's examples, so that every example is a request the service accepts.
 EXAMPLE_PNG_BASE64 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR42mM4UaEBAAN0AWn1BwN7AAAAAElFTkSuQmCC"
@@ -41,7 +44,7 @@ def check_media_type(kind: str, media_type: str | None, param: str) -> None:
     bare = (media_type or "").split(";", 1)[0].strip().lower()
     if bare in ANY_MEDIA_TYPE:
         return
-    accepted = ACCEPTED_MEDIA_TYPES[kind]
+    accepted = get_kind(kind).media_types
     if any(bare.startswith(p) if p.endswith("/") else bare == p for p in accepted):
         return
     raise ApiError(415, f"Unsupported media type '{bare}' for a {kind} input; accepted: "

@@ -1,6 +1,6 @@
 """The FastAPI application: `create_app(settings)` wires settings, runtime, middleware and routers.
 
-Serve it with `bindspace serve`, or `uvicorn app.main:create_app --factory`.
+Serve it with `bindspace serve`, or `uvicorn bindspace.app.main:create_app --factory`.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from bindspace.app.routers.operations.router import router as operations_router
 from bindspace.app.routers.weaviate.router import protected as weaviate_protected_router
 from bindspace.app.routers.weaviate.router import router as weaviate_router
 from bindspace.app.runtime import Runtime
-from bindspace.app.settings import Settings, get_settings
+from bindspace.engine.settings import Settings, settings_from_env
 
 DESCRIPTION = """\
 Embeddings for images, video, text, audio, depth, thermal and IMU data in one space.
@@ -56,7 +56,7 @@ ROUTERS = (
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the service for `settings` (default: from the environment); fails if the model is missing."""
-    settings = settings or get_settings()
+    settings = settings or settings_from_env()
     configure_logging(settings.log_format, settings.log_level)
     runtime = Runtime(settings)
 

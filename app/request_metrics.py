@@ -7,7 +7,7 @@ import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bindspace.app.metrics import Metrics
+from bindspace.engine.metrics import Metrics
 
 log = logging.getLogger("bindspace.access")
 

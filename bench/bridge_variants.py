@@ -19,7 +19,7 @@ import torch
 
 from bench.real_data_sets import CIFAR_CLASSES, PHOTO_NAMES, cifar_images, coco_pairs, named_photos
 from bindspace.models.conse import ConseHead, class_text_embeddings
-from bindspace.models.preprocess import build_preprocessors
+from bindspace.models.kinds import build_preprocessors
 from bindspace.models.tower_model import TowerModel, TowerModelConfig, load_pretrained_backbone
 from bindspace.models.tower_presets import minilm_efficientnet_config
 from bindspace.training.imagenet_names import imagenet_class_names

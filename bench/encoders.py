@@ -5,7 +5,7 @@ precision (float32, bfloat16) and batch size, one model copy embeds real inputs 
 set: items/s, peak resident memory, achieved FLOP/s (counted analytically from the config, see
 `flops_per_item`) and that rate as a fraction of the machine's measured matmul roof for the
 precision. The bf16 outputs are compared with the float32 ones of the same inputs (cosine), which
-is what `AUTO_REDUCED_MODALITIES` in models/inference.py rests on.
+is what `AUTO_REDUCED_MODALITIES` in engine/encoder.py rests on.
 
 Each (model, modality, precision) runs in its own process, so memory figures hold only that
 encoder and at most one huge encoder is alive at a time.
@@ -92,7 +92,7 @@ def real_sources(kind: str) -> list[Any]:
 
 def build_benchmark_preprocessors() -> dict[str, Callable]:
     """The preprocessors with the options the real data needs (UCI-HAR: 50 Hz, acceleration in g)."""
-    from bindspace.models.preprocess import build_preprocessors
+    from bindspace.models.kinds import build_preprocessors
 
     return build_preprocessors(imu={"sample_rate": UCI_RATE_HZ, "acc_scale": STANDARD_GRAVITY})
 
@@ -255,7 +255,7 @@ def model_modalities(name: str) -> tuple[str, ...]:
 
 def run_worker(spec: dict) -> dict:
     """Measure every batch size of one (model, modality, precision); save outputs for accuracy checks."""
-    from bindspace.models.inference import Encoder, configure_threads
+    from bindspace.engine.encoder import Encoder, configure_threads
 
     threads, interop = configure_threads(spec.get("threads"))
     modality, precision = spec["modality"], spec["precision"]

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import torch
 
-from bindspace.models.inference import configure_threads, cpu_has_native_bf16, physical_cores
-from bindspace.models.inference_copy import packable
+from bindspace.engine.encoder import configure_threads, cpu_has_native_bf16, physical_cores
+from bindspace.engine.inference_model import packable
 
 MATMUL_SIZE = 2048
 PACKAGES = ("torch", "torchvision", "open_clip_torch", "numpy", "pillow", "safetensors", "faiss-cpu",
@@ -77,7 +77,7 @@ def matmul_rate(dtype: torch.dtype, *, size: int = MATMUL_SIZE, repeats: int = 1
     """Best and median FLOP/s of `size`^3 matrix multiplies in `dtype` on `device`.
 
     On CPUs the faster of `torch.matmul` and oneDNN's prepacked linear kernel (what bindspace's
-    encoders run, see models/inference_copy.py) counts; both rates are returned as well.
+    encoders run, see engine/inference_model.py) counts; both rates are returned as well.
     """
     device = torch.device(device)
     generator = torch.Generator(device="cpu").manual_seed(0)

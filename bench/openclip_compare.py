@@ -110,7 +110,7 @@ def interleaved(runs: dict[str, Callable[[], torch.Tensor]], *, repeats: int, bu
 
 def compare_size(size: str, args: argparse.Namespace) -> tuple[list[dict], str]:
     """Every (modality, precision, batch) cell of one model size."""
-    from bindspace.models.inference import Encoder
+    from bindspace.engine.encoder import Encoder
 
     clip, description = make_clip(size)
     model = shared_weight_model(clip)
@@ -174,7 +174,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    from bindspace.models.inference import configure_threads
+    from bindspace.engine.encoder import configure_threads
 
     args = parse_args(argv)
     threads, _ = configure_threads()

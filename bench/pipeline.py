@@ -4,7 +4,7 @@ For each encoder modality of the default model (or its stand-in, see bench/encod
 
 - preprocessing: files/s of the input kind's preprocessor over real files held in memory as bytes
   (what the service receives), on a thread pool of `preprocess_workers` threads (the service's
-  setting, default from app/settings.py), or in the calling thread for text, as the service does
+  setting, default from engine/settings.py), or in the calling thread for text, as the service does
   (its preprocessor holds the GIL, so threads only slow it down);
 - encoder: items/s of the default model in the service's precision ("auto" unless --precision)
   on preprocessed batches of the service's batch size for that modality;
@@ -87,8 +87,8 @@ def pipeline_rate(encoder, modality: str, preprocess, sources: list, batch_size:
 
 
 def run(args: argparse.Namespace) -> list[dict]:
-    from bindspace.app.settings import Settings
-    from bindspace.models.inference import Encoder
+    from bindspace.engine.settings import Settings
+    from bindspace.engine.encoder import Encoder
 
     settings = Settings()
     workers = args.workers or settings.preprocess_workers
@@ -140,7 +140,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    from bindspace.models.inference import configure_threads
+    from bindspace.engine.encoder import configure_threads
 
     args = parse_args(argv)
     threads, _ = configure_threads()

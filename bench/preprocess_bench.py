@@ -35,7 +35,7 @@ from PIL import Image  # noqa: E402
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bindspace.models.preprocess import build_preprocessors  # noqa: E402
+from bindspace.models.kinds import build_preprocessors  # noqa: E402
 
 DATA = REPO.parent / "shared" / "data"
 FIXTURE = REPO.parent / "shared" / "fixtures" / "imagebind_reference"

@@ -45,7 +45,7 @@ PRESET_NAMES = ("tiny", "small", "huge")
 
 def resolve_model(choice: str) -> tuple[Path, str]:
     """The model directory to serve and how to describe it."""
-    from bindspace.app.model_source import DEFAULT_MODEL_DIR
+    from bindspace.engine.model_source import DEFAULT_MODEL_DIR
 
     if choice == "default":
         if not (DEFAULT_MODEL_DIR / "config.json").is_file():
@@ -81,7 +81,7 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    """`python -m app serve` in a subprocess with the given BINDSPACE_* settings."""
+    """`python -m bindspace.app serve` in a subprocess with the given BINDSPACE_* settings."""
 
     def __init__(self, model: Path, batching: bool, threads: str | None) -> None:
         self.port = free_port()
@@ -185,16 +185,16 @@ async def load(port: int, bodies: list[bytes], per_request: int, clients: int, s
 
 def encoder_throughput(settings, modality: str, inputs: list[str], batch: int, seconds: float) -> float:
     """Inputs/s of the in-process encoder on preprocessed batches of `batch` (the model alone)."""
-    from bindspace.app.runtime import load_encoder
+    from bindspace.engine.engine import load_encoder
     from bench.pipeline import encoder_rate
-    from bindspace.models.preprocess import ENCODER_FOR, build_preprocessors
+    from bindspace.models.kinds import build_preprocessors, encoder_of
 
     encoder, _ = load_encoder(settings, settings.model)
     kind = "text" if modality == "text" else "image"
     preprocess = build_preprocessors(settings.input_limits())[kind]
     raw = [base64.b64decode(x.split(",", 1)[1]) if kind == "image" else x for x in inputs[:batch]]
     tensor = torch.stack([preprocess(x) for x in raw])
-    return encoder_rate(encoder, ENCODER_FOR[kind], tensor, seconds)
+    return encoder_rate(encoder, encoder_of(kind), tensor, seconds)
 
 
 def target_lines(rows: list[tuple], ceilings: dict[str, tuple[int, float]]) -> list[str]:
@@ -234,7 +234,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "serve.md")
     args = parser.parse_args()
 
-    from bindspace.app.settings import Settings
+    from bindspace.engine.settings import Settings
 
     model_dir, model_text = resolve_model(args.model)
     modalities = args.modalities.split(",")
@@ -279,7 +279,7 @@ def main() -> None:
         f"Server torch threads (BINDSPACE_THREADS): {server_threads}.",
         "",
         f"Command: `python bench/serve_bench.py {' '.join(sys.argv[1:])}` "
-        "(the server runs as `BINDSPACE_BATCHING=true|false python -m app serve`; requests are "
+        "(the server runs as `BINDSPACE_BATCHING=true|false python -m bindspace.app serve`; requests are "
         "`POST /v1/embed` over keep-alive connections, measured for the given seconds after a 1 s warm-up; "
         "images are 320x240 PNGs).",
         "",

@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bindspace.models import load_model  # noqa: E402
-from bindspace.models.preprocess import build_preprocessors  # noqa: E402
+from bindspace.models.kinds import build_preprocessors  # noqa: E402
 from bindspace.training.cache import TensorCache  # noqa: E402
 from bindspace.training.evaluate import evaluate_model, read_class_prompts, report_markdown  # noqa: E402
 from bindspace.training.manifest import read_manifest  # noqa: E402
@@ -122,7 +122,7 @@ def markdown(result: dict) -> str:
     lines += [
         "### What the anchor can carry", "",
         "Class means top-1: the share of the classes whose mean test embedding is nearest its own prompts "
-        "(`models.training.metrics.class_mean_accuracy`). An encoder bound to images that recognised every input "
+        "(`bindspace.training.metrics.class_mean_accuracy`). An encoder bound to images that recognised every input "
         "perfectly would put each item on its class's mean image; a text-paired one, on its class's mean caption. "
         "For such encoders, emergent / text-paired would be image / captions = "
         f"{means['image']:.3f} / {means['text']:.3f} = **{means['image'] / means['text']:.2f}**.", "",

@@ -10,12 +10,10 @@ from .checkpoint import CheckpointError, load_checkpoint  # noqa: E402
 from .config import MODALITIES, PRESETS, ModelConfig, get_config  # noqa: E402
 from .errors import InputError  # noqa: E402
 from .factory import build_model, load_imagebind_huge, load_model, save_model  # noqa: E402
-from .inference import Encoder  # noqa: E402
 from .model import ImageBindModel  # noqa: E402
 
 __all__ = [
     "CheckpointError",
-    "Encoder",
     "ImageBindModel",
     "InputError",
     "MODALITIES",

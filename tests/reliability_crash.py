@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import httpx
 import numpy as np
-from test_reliability_server import ServerProcess, make_tiny_model
+from server_process import ServerProcess, make_tiny_model
 
 COLLECTIONS = {
     "flat": {"index": "Flat"},

@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import httpx
 import numpy as np
-from test_reliability_server import REPO, ServerProcess, make_tiny_model
+from server_process import REPO, ServerProcess, make_tiny_model
 
 COLLECTION = "load"
 ID_POOL = 5000

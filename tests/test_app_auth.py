@@ -9,7 +9,7 @@ import json
 import pytest
 from fastapi.routing import iter_route_contexts
 
-from test_app_server import LiveServer, live_server
+from live_server import LiveServer, live_server
 
 KEY = "s3cret-key-0123456789"
 

@@ -14,10 +14,10 @@ import httpx
 import numpy as np
 import pytest
 import torch
-from test_app_server import live_server, wait_until
+from live_server import live_server, wait_until
 
-from bindspace.app.batching import DynamicBatcher, QueueFullError
-from bindspace.app.metrics import Metrics
+from bindspace.engine.batching import DynamicBatcher, QueueFullError
+from bindspace.engine.metrics import Metrics
 
 
 class RecordingModel:

@@ -7,7 +7,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import numpy as np
 import pytest
 
-from test_app_server import LiveServer, data_uri, live_server, png_bytes
+from live_server import LiveServer, data_uri, live_server, png_bytes
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +111,7 @@ def test_label_embeddings_are_cached_and_bounded() -> None:
 def test_models_route_describes_model_and_queues(http) -> None:
     card = http.get("/v1/models").json()["data"][0]
     assert card["id"] == "tiny-test" and card["dimension"] == 48 and card["object"] == "model"
-    assert card["modalities"] == ["vision", "text", "audio", "depth", "thermal", "imu"]
+    assert card["encoders"] == ["vision", "text", "audio", "depth", "thermal", "imu"]
     assert card["input_kinds"] == ["image", "video", "text", "audio", "depth", "thermal", "imu"]
     assert card["queues"]["text"]["max_batch_size"] == 64 and card["queues"]["text"]["queue_depth"] == 0
     assert card["queues"]["vision"]["max_wait_ms"] == pytest.approx(5.0)

@@ -18,10 +18,10 @@ import pytest
 import torch
 
 from bindspace.app.cli import COMMANDS, main
-from bindspace.app.settings import get_settings
+from bindspace.engine.settings import settings_from_env
 from bindspace.models import load_model
-from bindspace.models.preprocess import build_preprocessors
-from test_app_server import png_bytes, tiny_model_dir, wav_bytes
+from bindspace.models.kinds import build_preprocessors
+from live_server import png_bytes, tiny_model_dir, wav_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -30,9 +30,9 @@ ROOT = Path(__file__).resolve().parents[1]
 def env(tmp_path, monkeypatch):
     monkeypatch.setenv("BINDSPACE_MODEL", str(tiny_model_dir()))
     monkeypatch.setenv("BINDSPACE_DATA_DIR", str(tmp_path / "data"))
-    get_settings.cache_clear()
+    settings_from_env.cache_clear()
     yield tmp_path
-    get_settings.cache_clear()
+    settings_from_env.cache_clear()
 
 
 @pytest.fixture()
@@ -76,9 +76,39 @@ def test_embed_bad_input_exits_2_with_the_message(files, capsys) -> None:
     assert status == 2 and "--modality" in err
 
 
+def test_classify_prints_the_labels_ranked_as_the_engine_scores_them(files, capsys) -> None:
+    labels = ["a dog", "a red car", "a kettle"]
+    status, rows, _ = run(capsys, "classify", str(files / "one.png"), "--labels", *labels, "--json")
+    assert status == 0 and rows[0]["file"].endswith("one.png") and rows[0]["modality"] == "image"
+    ranked = rows[0]["results"]
+    assert sorted(r["label"] for r in ranked) == sorted(labels)
+    assert [r["score"] for r in ranked] == sorted((r["score"] for r in ranked), reverse=True)
+    model = load_model(tiny_model_dir())
+    pre = build_preprocessors()
+    with torch.inference_mode():
+        image = torch.nn.functional.normalize(model.encode("vision", pre["image"](files / "one.png")[None]), dim=-1)
+        prompts = torch.stack([pre["text"](f"a photo of {label}.") for label in labels])
+        texts = torch.nn.functional.normalize(model.encode("text", prompts), dim=-1)
+    cosines = dict(zip(labels, (texts @ image[0]).tolist(), strict=True))
+    for row in ranked:
+        assert row["cosine"] == pytest.approx(cosines[row["label"]], abs=1e-4)
+
+    status = main(["classify", str(files / "one.png"), "--labels", "a dog,a red car,a kettle", "--top", "2"])
+    table = capsys.readouterr().out.splitlines()
+    assert status == 0 and table[0].endswith("one.png (image)") and len(table) == 3
+    assert [line.split()[0:2] for line in table[1:]] == [r["label"].split()[0:2] for r in ranked[:2]]
+
+
+def test_classify_refuses_bad_labels_and_templates(files, capsys) -> None:
+    status, _, err = run(capsys, "classify", str(files / "one.png"), "--labels", "a", "a")
+    assert status == 2 and "duplicates" in err
+    status, _, err = run(capsys, "classify", str(files / "one.png"), "--labels", "a", "--template", "no slot")
+    assert status == 2 and "placeholder" in err
+
+
 def test_missing_model_exits_2_with_instructions(files, capsys, monkeypatch) -> None:
     monkeypatch.setenv("BINDSPACE_MODEL", str(files / "no-model-here"))
-    get_settings.cache_clear()
+    settings_from_env.cache_clear()
     status, _, err = run(capsys, "embed", str(files / "dog.txt"))
     assert status == 2 and "BINDSPACE_MODEL" in err
     assert main(["serve"]) == 2

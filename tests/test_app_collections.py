@@ -7,7 +7,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import numpy as np
 import pytest
 
-from test_app_server import LiveServer, data_uri, live_server, png_bytes
+from live_server import LiveServer, data_uri, live_server, png_bytes
 
 
 @pytest.fixture(scope="module")

@@ -10,10 +10,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import pytest
 
-from bindspace.app.model_source import DEFAULT_MODEL_DIR
+from bindspace.engine.model_source import DEFAULT_MODEL_DIR
 from bindspace.training.corpus import render_sample
 from bindspace.training.corpus.formats import audio_wav, depth_png, image_png
-from test_app_server import LiveServer, data_uri, live_server
+from live_server import LiveServer, data_uri, live_server
 
 # Samples of these concepts (none of them a designed twin of another in the list), in GROUPS groups of
 # one sample per concept; a query ranks the images of its own group.

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from bindspace.app.body_limit import BodySizeLimitMiddleware
-from test_app_server import LiveServer, b64, data_uri, imu_csv_bytes, live_server, mp4_bytes, png_bytes, wav_bytes
+from live_server import LiveServer, b64, data_uri, imu_csv_bytes, live_server, mp4_bytes, png_bytes, wav_bytes
 
 LIMITS = dict(max_body_bytes=300_000, max_items_per_request=4, max_image_pixels=10_000, max_audio_seconds=2.0,
               max_video_seconds=1.0, max_imu_samples=100, max_text_chars=50)

@@ -10,7 +10,7 @@ import numpy as np
 import openai
 import pytest
 
-from test_app_server import LiveServer, data_uri, live_server, png_bytes
+from live_server import LiveServer, data_uri, live_server, png_bytes
 
 
 @pytest.fixture(scope="module")

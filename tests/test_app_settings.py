@@ -5,17 +5,15 @@ import os
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from dataclasses import fields
-from typing import get_args
 
 import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from bindspace.app.inputs import ACCEPTED_MEDIA_TYPES, InputKind
-from bindspace.app.label_cache import LabelCache
-from bindspace.app.model_source import DEFAULT_MODEL_DIR, ModelNotFoundError, resolve_model_dir
-from bindspace.app.settings import DEFAULT_BATCH_SIZES, Settings, usable_cpus
-from bindspace.models.preprocess import INPUT_KINDS, InputLimits
+from bindspace.engine.label_cache import LabelCache
+from bindspace.engine.model_source import DEFAULT_MODEL_DIR, ModelNotFoundError, resolve_model_dir
+from bindspace.engine.settings import DEFAULT_BATCH_SIZES, Settings, usable_cpus
+from bindspace.models.preprocess import InputLimits
 
 
 def test_environment_variables_are_read(monkeypatch) -> None:
@@ -62,11 +60,6 @@ def test_every_input_limit_is_a_setting_with_the_same_default() -> None:
         name = "max_input_bytes" if field.name == "max_bytes" else field.name
         value = getattr(InputLimits(), field.name) * 2
         assert getattr(Settings(**{name: value}).input_limits(), field.name) == value, field.name
-
-
-def test_input_kinds_agree_with_the_preprocessors() -> None:
-    assert get_args(InputKind) == INPUT_KINDS
-    assert set(ACCEPTED_MEDIA_TYPES) == set(INPUT_KINDS)
 
 
 def test_model_directory_resolution(tmp_path) -> None:

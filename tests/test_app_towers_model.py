@@ -14,7 +14,7 @@ from PIL import Image
 
 from bindspace.app.main import create_app
 from bindspace.app.settings import Settings
-from bindspace.models.preprocess import build_preprocessors
+from bindspace.models.kinds import build_preprocessors
 from bindspace.models.tower_model import TowerModel, TowerModelConfig, load_pretrained_backbone, save_tower_model
 from bindspace.models.tower_presets import minilm_efficientnet_config
 
@@ -54,7 +54,7 @@ def png_bytes() -> bytes:
 def test_models_endpoint_describes_the_towers_model_and_its_quality(client) -> None:
     card = client.get("/v1/models").json()["data"][0]
     assert card["id"] == "towers-test"
-    assert card["modalities"] == ["vision", "text"] and card["dimension"] == 384
+    assert card["encoders"] == ["vision", "text"] and card["dimension"] == 384
     assert set(card["input_kinds"]) >= {"image", "text"} and "audio" not in card["input_kinds"]
     assert card["quality"] == QUALITY
 

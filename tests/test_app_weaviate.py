@@ -9,8 +9,9 @@ import pytest
 import torch
 
 from bindspace.models import load_model
-from bindspace.models.preprocess import ENCODER_FOR, InputLimits, build_preprocessors
-from test_app_server import LiveServer, b64, imu_csv_bytes, live_server, mp4_bytes, png_bytes, tiny_model_dir, wav_bytes
+from bindspace.models.preprocess import InputLimits
+from bindspace.models.kinds import build_preprocessors, encoder_of
+from live_server import LiveServer, b64, imu_csv_bytes, live_server, mp4_bytes, png_bytes, tiny_model_dir, wav_bytes
 
 VECTOR_KEYS = ["textVectors", "imageVectors", "audioVectors", "videoVectors", "imuVectors", "depthVectors",
                "thermalVectors"]
@@ -30,7 +31,7 @@ def reference():
     def raw(kind: str, payload) -> np.ndarray:
         with torch.inference_mode():
             batch = preprocessors[kind](payload)[None]
-            return model.encode(ENCODER_FOR[kind], batch)[0].float().numpy()
+            return model.encode(encoder_of(kind), batch)[0].float().numpy()
 
     return raw
 

@@ -6,10 +6,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import torch
-from test_app_server import live_server, tiny_model_dir, wait_until
+from live_server import live_server, tiny_model_dir, wait_until
 
-from bindspace.models import Encoder, InputError, load_model
-from bindspace.models.encoder_process import EncoderProcess, EncoderProcessError
+from bindspace.engine.encoder import Encoder
+from bindspace.models import InputError, load_model
+from bindspace.engine.encoder_process import EncoderProcess, EncoderProcessError
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,8 @@ import pytest
 import torch
 from torch.profiler import ProfilerActivity, profile
 
-from bindspace.models.inference import Encoder
-from bindspace.models.inference_copy import PackedAttention, chunked_attention, cpu_has_amx, packed_matmuls_available
+from bindspace.engine.encoder import Encoder
+from bindspace.engine.inference_model import PackedAttention, chunked_attention, cpu_has_amx, packed_matmuls_available
 from bindspace.models.transformer import Attention
 
 FUSED_CPU_KERNEL = "aten::_scaled_dot_product_flash_attention_for_cpu"
@@ -89,13 +89,13 @@ def test_packed_attention_computes_the_models_attention(bias_kv, masked, unfused
 
 
 def test_chunked_attention_matches_one_block(monkeypatch):
-    import bindspace.models.inference_copy as inference_copy
+    import bindspace.engine.inference_model as inference_model
 
     torch.manual_seed(0)
     q, k, v = (torch.randn(5, 2, 7, 8) for _ in range(3))
     mask = torch.randn(7, 7)
     whole = chunked_attention(q, k, v, mask)
-    monkeypatch.setattr(inference_copy, "ATTENTION_CHUNK_BYTES", 1)  # one batch item at a time
+    monkeypatch.setattr(inference_model, "ATTENTION_CHUNK_BYTES", 1)  # one batch item at a time
     torch.testing.assert_close(chunked_attention(q, k, v, mask), whole)
     expected = torch.softmax(q @ k.transpose(-1, -2) + mask, dim=-1) @ v
     torch.testing.assert_close(whole, expected)

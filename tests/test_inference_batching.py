@@ -3,9 +3,9 @@
 import pytest
 import torch
 
-import bindspace.models.inference as inference
-from bindspace.models.inference import Encoder, micro_batch_size, token_rows
-from bindspace.models.inference_copy import FoldedImageStem
+import bindspace.engine.encoder as inference
+from bindspace.engine.encoder import Encoder, micro_batch_size, token_rows
+from bindspace.engine.inference_model import FoldedImageStem
 
 ENCODER_FOR = {"vision": "vision", "video": "vision", "text": "text", "audio": "audio",
                "depth": "depth", "thermal": "thermal", "imu": "imu"}

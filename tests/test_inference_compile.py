@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from bindspace.models.inference import CompileUnavailable, Encoder, compile_unavailable_reason
+from bindspace.engine.encoder import CompileUnavailable, Encoder, compile_unavailable_reason
 
 
 def test_compile_is_refused_without_a_cpp_compiler(reference_model, monkeypatch):

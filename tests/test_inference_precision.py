@@ -5,8 +5,8 @@ import torch
 import torch.nn.functional as F
 
 from bindspace.models import MODALITIES
-from bindspace.models.inference_copy import PackedAttention, PackedMlp, packed_matmuls_available
-from bindspace.models.inference import (
+from bindspace.engine.inference_model import PackedAttention, PackedMlp, packed_matmuls_available
+from bindspace.engine.encoder import (
     AUTO_MIN_COSINE,
     AUTO_REDUCED_MODALITIES,
     PRECISIONS,
@@ -99,14 +99,14 @@ def test_auto_picks_a_valid_precision_per_modality():
 
 
 def test_auto_is_float32_without_native_bf16(monkeypatch):
-    import bindspace.models.inference as inference
+    import bindspace.engine.encoder as inference
 
     monkeypatch.setattr(inference, "cpu_has_native_bf16", lambda: False)
     assert set(resolve_precisions("auto", "cpu", MODALITIES).values()) == {torch.float32}
 
 
 def test_auto_keeps_float32_for_modalities_that_lose_accuracy(monkeypatch):
-    import bindspace.models.inference as inference
+    import bindspace.engine.encoder as inference
 
     monkeypatch.setattr(inference, "cpu_has_native_bf16", lambda: True)
     monkeypatch.setattr(inference, "AUTO_REDUCED_MODALITIES", frozenset({"vision"}))
@@ -120,7 +120,7 @@ def test_auto_keeps_float32_for_modalities_that_lose_accuracy(monkeypatch):
     ("fpu sse avx2 avx512f avx512bw", False),
 ])
 def test_native_bf16_is_read_from_cpu_flags(tmp_path, monkeypatch, flags, expected):
-    import bindspace.models.inference as inference
+    import bindspace.engine.encoder as inference
 
     monkeypatch.setattr(inference, "_torch_reports_native_bf16", lambda: None)
     cpuinfo = tmp_path / "cpuinfo"
@@ -130,7 +130,7 @@ def test_native_bf16_is_read_from_cpu_flags(tmp_path, monkeypatch, flags, expect
 
 
 def test_native_bf16_is_false_without_cpuinfo(tmp_path, monkeypatch):
-    import bindspace.models.inference as inference
+    import bindspace.engine.encoder as inference
 
     monkeypatch.setattr(inference, "_torch_reports_native_bf16", lambda: None)
     assert cpu_has_native_bf16(tmp_path / "missing") is False

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from bindspace.models import InputError
-from bindspace.models.inference import STREAM_AHEAD, Encoder
+from bindspace.engine.encoder import STREAM_AHEAD, Encoder
 
 
 @pytest.fixture(scope="module")

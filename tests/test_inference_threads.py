@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from bindspace.models.inference import Encoder, configure_threads, physical_cores
+from bindspace.engine.encoder import Encoder, configure_threads, physical_cores
 
 
 @pytest.fixture

@@ -194,7 +194,7 @@ def test_text_scale_is_clipped_at_100(fixture_inputs):
 
 @pytest.mark.parametrize("precision, tolerance", [("float32", 1e-5), ("bfloat16", 2e-2), ("float16", 5e-3)])
 def test_encoder_precisions(reference_model, fixture_inputs, fixture_outputs, precision, tolerance):
-    from bindspace.models import Encoder
+    from bindspace.engine.encoder import Encoder
 
     encoder = Encoder(reference_model, precision=precision)
     for name in ("vision", "text", "audio"):
@@ -210,7 +210,7 @@ def test_encoder_precisions(reference_model, fixture_inputs, fixture_outputs, pr
 
 
 def test_encoder_rejects_unknown_precision(reference_model):
-    from bindspace.models import Encoder
+    from bindspace.engine.encoder import Encoder
 
     with pytest.raises(ValueError, match="precision"):
         Encoder(reference_model, precision="int8")

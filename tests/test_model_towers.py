@@ -12,7 +12,7 @@ from safetensors.torch import load_file, save_file
 from bindspace.models import load_model
 from bindspace.models.checkpoint import CheckpointError
 from bindspace.models.efficientnet import EfficientNetLite, EfficientNetLiteConfig
-from bindspace.models.preprocess import build_preprocessors
+from bindspace.models.kinds import build_preprocessors
 from bindspace.models.pretrained_files import PretrainedFileError, package_file, verified_path
 from bindspace.models.tower_model import (
     TowerModel, TowerModelConfig, load_pretrained_backbone, load_strictly, save_tower_model,

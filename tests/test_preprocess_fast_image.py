@@ -13,7 +13,7 @@ from PIL import Image
 from bindspace.models.preprocess.crop import center_crop_offset, resized_size
 
 from bindspace.models.efficientnet import EfficientNetLite
-from bindspace.models.preprocess import build_preprocessors
+from bindspace.models.kinds import build_preprocessors
 from bindspace.models.preprocess.fast_image import FastImagePreprocessor
 from bindspace.models.pretrained_files import verified_path
 from bindspace.models.tower_presets import PINNED_FILES

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from bindspace.models.errors import InputError
-from bindspace.models.preprocess import InputLimits, build_preprocessors
+from bindspace.models.preprocess import InputLimits
+from bindspace.models.kinds import build_preprocessors
 from preprocess_samples import (
     FIXTURE,
     audio_bytes,

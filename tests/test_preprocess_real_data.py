@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from bindspace.models.preprocess import build_preprocessors
+from bindspace.models.kinds import build_preprocessors
 from preprocess_samples import DATA
 
 CIFAR_PER_CLASS = 3

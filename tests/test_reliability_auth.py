@@ -14,8 +14,8 @@ from types import SimpleNamespace
 
 import pytest
 from test_app_auth import KEY, OPEN_ROUTES, app_routes
-from test_app_server import LiveServer, live_server
-from test_reliability_server import ServerProcess, shared_tiny_model
+from live_server import LiveServer, live_server
+from server_process import ServerProcess, shared_tiny_model
 
 from bindspace.app import auth
 

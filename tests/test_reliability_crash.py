@@ -8,7 +8,7 @@ import os
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from reliability_crash import COLLECTIONS, run_crash_test
-from test_reliability_server import shared_tiny_model
+from server_process import shared_tiny_model
 
 
 def test_sigkill_during_writes_loses_no_acknowledged_item(tmp_path) -> None:

@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_reliability_server import ServerProcess, shared_tiny_model
+from server_process import ServerProcess, shared_tiny_model
 
 KEY = "fuzz-key-8c1d0e57a2"
 RESPONSE_CHECKS = ["not_a_server_error", "status_code_conformance", "content_type_conformance",
@@ -139,7 +139,7 @@ def test_schema_fuzzing_long(model_dir, tmp_path) -> None:
 def test_method_not_allowed_lists_every_method_of_the_path(path, allowed) -> None:
     """A 405 names all methods served at the path, not only those of the first route that matched it
     (`items/delete` is also a possible item id, so GET and DELETE of that item are served there too)."""
-    from test_app_server import live_server
+    from live_server import live_server
 
     with live_server().client() as http:
         response = http.request("PATCH", path)

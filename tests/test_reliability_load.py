@@ -11,7 +11,7 @@ import os
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from reliability_load import MIX, run_load_test
-from test_reliability_server import shared_tiny_model
+from server_process import shared_tiny_model
 
 
 def test_short_load_run_is_clean_and_memory_stable(tmp_path) -> None:

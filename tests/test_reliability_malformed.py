@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from test_reliability_server import ServerProcess, files_under, shared_tiny_model
+from server_process import ServerProcess, files_under, shared_tiny_model
 
 _spec = importlib.util.spec_from_file_location("malformed_corpus", Path(__file__).parent / "malformed" / "build.py")
 corpus = importlib.util.module_from_spec(_spec)

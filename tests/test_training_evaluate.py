@@ -43,7 +43,7 @@ def test_class_prompt_errors(tmp_path, content, message):
 def test_report_covers_every_kind_and_ordered_pair(tmp_path):
     import numpy as np
 
-    from bindspace.models.preprocess import build_preprocessors
+    from bindspace.models.kinds import build_preprocessors
 
     lines = []
     for i in range(6):

@@ -11,7 +11,7 @@ from PIL import Image
 
 from bindspace.models import build_model
 from bindspace.models.config import get_config
-from bindspace.models.preprocess import build_preprocessors
+from bindspace.models.kinds import build_preprocessors
 from bindspace.training.loss import InfoNCELoss
 from bindspace.training.manifest import read_manifest
 from bindspace.training.stage import StageConfig, binding_stage

@@ -17,10 +17,9 @@ from torch.utils.data import DataLoader, Dataset
 from bindspace.models.errors import InputError
 from bindspace.training.augment import random_resized_crop_flip
 from bindspace.training.cache import TensorCache
+from bindspace.models.kinds import get_kind
 from bindspace.training.manifest import TEXT_KIND, ManifestRecord
 
-CLIP_STACK_KINDS = ("audio", "video")
-"""Kinds whose preprocessed tensor is a stack of clips `(S, ...)`; training may draw one clip."""
 
 
 @lru_cache(maxsize=1)
@@ -90,7 +89,7 @@ class PairDataset(Dataset):
             generator = torch.Generator().manual_seed(((self.seed * 1_000_003 + epoch) * 1_000_003 + index) % 2**63)
         for kind in self.kinds:
             tensor = self.load(record, kind)
-            if generator is not None and kind in CLIP_STACK_KINDS and self.sample_one_clip:
+            if generator is not None and get_kind(kind).clip_stack and self.sample_one_clip:
                 clip = int(torch.randint(tensor.shape[0], (1,), generator=generator))
                 tensor = tensor[clip : clip + 1]
             tensor = tensor.float() if tensor.is_floating_point() else tensor

@@ -15,7 +15,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from bindspace.models.preprocess import ENCODER_FOR
+from bindspace.models.kinds import encoder_of
 from bindspace.training.cache import TensorCache
 from bindspace.training.data import PairDataset
 from bindspace.training.embedding import embed_dataset
@@ -111,13 +111,13 @@ def evaluate_model(
     Zero-shot needs `class_prompts` ({class: [prompt, ...]}) and each record's `label_key` metadata
     naming one of those classes.
     """
-    absent = [kind for kind in kinds if ENCODER_FOR[kind] not in model.modalities]
+    absent = [kind for kind in kinds if encoder_of(kind) not in model.modalities]
     if absent:
         raise ValueError(f"the model has no encoder for {absent}; it encodes {list(model.modalities)}")
     embeddings = {}
     for kind in kinds:
         dataset = PairDataset(records, [kind], preprocessors, cache=cache)
-        embeddings[kind] = embed_dataset(model, dataset, kind, ENCODER_FOR[kind], batch_size=batch_size,
+        embeddings[kind] = embed_dataset(model, dataset, kind, encoder_of(kind), batch_size=batch_size,
                                          num_workers=num_workers, bf16=bf16, device=device)
     report: dict = {"items": len(records), "kinds": list(kinds), "zero_shot": {}, "retrieval": {}}
     if class_prompts is not None and "text" in model.modalities:

@@ -11,8 +11,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-MEDIA_KINDS = ("image", "video", "audio", "depth", "thermal", "imu")
+from bindspace.models.kinds import kind_names
+
 TEXT_KIND = "text"
+
+
+def media_kinds() -> tuple[str, ...]:
+    """Every registered kind whose manifest value is a file path (all but text)."""
+    return tuple(kind for kind in kind_names() if kind != TEXT_KIND)
 
 
 class ManifestError(ValueError):
@@ -64,9 +70,9 @@ def read_manifest(
     unknown kinds, files that do not exist (unless `check_files=False`), or no records at all.
     """
     path = Path(path)
-    unknown = [kind for kind in kinds if kind not in MEDIA_KINDS + (TEXT_KIND,)]
+    unknown = [kind for kind in kinds if kind not in kind_names()]
     if unknown:
-        raise ManifestError(f"unknown input kind(s) {', '.join(unknown)}; known: {', '.join(MEDIA_KINDS + (TEXT_KIND,))}")
+        raise ManifestError(f"unknown input kind(s) {', '.join(unknown)}; known: {', '.join(kind_names())}")
     if not kinds:
         raise ManifestError("no input kinds requested")
     try:
@@ -94,7 +100,7 @@ def read_manifest(
 
 
 def manifest_kinds(path: str | os.PathLike) -> list[str]:
-    """The input kinds that the first record of a manifest carries, in `MEDIA_KINDS` order then text."""
+    """The input kinds that the first record of a manifest carries, media kinds in the registry's order, then text."""
     path = Path(path)
     try:
         with path.open(encoding="utf-8") as handle:
@@ -109,4 +115,4 @@ def manifest_kinds(path: str | os.PathLike) -> list[str]:
         raise ManifestError(f"{path}: invalid JSON on the first record ({error.msg})") from None
     if not isinstance(raw, dict):
         raise ManifestError(f"{path}: expected JSON objects, got {type(raw).__name__}")
-    return [kind for kind in MEDIA_KINDS + (TEXT_KIND,) if kind in raw]
+    return [kind for kind in (*media_kinds(), TEXT_KIND) if kind in raw]

@@ -98,7 +98,8 @@ def train_recipe(
 ) -> dict[str, Any]:
     """Train `recipe` from nothing to a stored model in `out_dir`; returns (and writes to
     `<work_dir>/summary.json`) the phases' wall-clock times and each stage's validation metrics."""
-    from bindspace.models.preprocess import InputLimits, build_preprocessors
+    from bindspace.models.preprocess import InputLimits
+    from bindspace.models.kinds import build_preprocessors
 
     started = time.perf_counter()
     work_dir = Path(work_dir)

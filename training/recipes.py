@@ -36,7 +36,7 @@ class Recipe:
     name: str
     model: dict[str, Any]
     corpus: dict[str, Any]
-    """`models.corpus.write_corpus` arguments of the six-modality corpus every stage trains on."""
+    """`bindspace.training.corpus.write_corpus` arguments of the six-modality corpus every stage trains on."""
     stages: tuple[StageConfig, ...]
     image_text_corpus: dict[str, Any] | None = None
     """Arguments of an extra (image, caption) corpus for the stages that pair image and text only:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from bindspace.training.augment import AUGMENTABLE_KINDS
-from bindspace.training.manifest import MEDIA_KINDS, TEXT_KIND
+from bindspace.models.kinds import kind_names
 
 BINDING_TEMPERATURES = {"audio": 0.05, "depth": 0.2, "thermal": 0.1, "imu": 0.2}
 """ImageBind's fixed InfoNCE temperatures for binding each modality to images."""
@@ -45,7 +45,7 @@ class StageConfig:
         object.__setattr__(self, "trained", tuple(self.trained))
         object.__setattr__(self, "betas", tuple(self.betas))
         object.__setattr__(self, "augment", tuple(self.augment))
-        known = MEDIA_KINDS + (TEXT_KIND,)
+        known = kind_names()
         problems = []
         if not self.name or "/" in self.name:
             problems.append(f"name must be a non-empty string without '/', got {self.name!r}")

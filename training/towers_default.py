@@ -13,7 +13,7 @@ from typing import Any
 import torch
 
 from bindspace.models.conse import class_text_embeddings
-from bindspace.models.preprocess import build_preprocessors
+from bindspace.models.kinds import build_preprocessors
 from bindspace.models.tower_model import TowerModel, TowerModelConfig, load_pretrained_backbone, save_tower_model
 from bindspace.models.tower_presets import minilm_efficientnet_config
 from bindspace.training.imagenet_names import imagenet_class_names

@@ -13,7 +13,7 @@ from torch import nn
 from tqdm import tqdm
 
 from bindspace.models.model import modality_of
-from bindspace.models.preprocess import ENCODER_FOR
+from bindspace.models.kinds import encoder_of
 from bindspace.training.cache import TensorCache
 from bindspace.training.data import PairDataset, item_loader, sequential_batches
 from bindspace.training.embedding import encoder_modules, frozen_embeddings
@@ -114,7 +114,7 @@ class StageTrainer:
         options: TrainOptions,
         log: MetricsLog | None = None,
     ):
-        missing = [ENCODER_FOR[kind] for kind in stage.pair if ENCODER_FOR[kind] not in model.modalities]
+        missing = [encoder_of(kind) for kind in stage.pair if encoder_of(kind) not in model.modalities]
         if missing:
             raise ValueError(f"stage {stage.name!r} needs encoder(s) {missing}; the model has {list(model.modalities)}")
         self.model = model
@@ -133,7 +133,7 @@ class StageTrainer:
                                      seed=options.seed, sample_one_clip=stage.sample_one_clip,
                                      augment=stage.augment)
         self.val_set = PairDataset(val_records, stage.trained, preprocessors, cache=self.cache, seed=options.seed)
-        self.trained_modalities = sorted({ENCODER_FOR[kind] for kind in stage.trained})
+        self.trained_modalities = sorted({encoder_of(kind) for kind in stage.trained})
         self.batches = EpochBatches(len(self.train_set), stage.batch_size, options.seed,
                                     groups=_group_keys(train_records, stage.distinct_key))
 
@@ -154,7 +154,7 @@ class StageTrainer:
             for split, records in self.records.items():
                 dataset = PairDataset(records, [kind], self.preprocessors, cache=self.cache)
                 tables[split][kind] = frozen_embeddings(
-                    self.model, dataset, kind, ENCODER_FOR[kind], cache=self.embedding_cache,
+                    self.model, dataset, kind, encoder_of(kind), cache=self.embedding_cache,
                     batch_size=self.options.eval_batch_size, num_workers=self.options.num_workers,
                     bf16=self.options.bf16, device=self.device,
                 )
@@ -168,7 +168,7 @@ class StageTrainer:
     def _embed(self, batch: dict, kind: str, table: dict[str, torch.Tensor]) -> torch.Tensor:
         if kind in table:
             return table[kind][batch["index"]].to(self.device)
-        modality, x = ENCODER_FOR[kind], batch[kind].to(self.device)
+        modality, x = encoder_of(kind), batch[kind].to(self.device)
         if self.model.training and self.stage.patch_dropout > 0 and modality != "text":
             return encode_with_patch_dropout(self.model, modality, x, self.stage.patch_dropout)
         return self.model.encode(modality, x)

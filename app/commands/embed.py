@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 from pathlib import Path
 
-from bindspace.app.embedding import normalize_rows
-from bindspace.app.file_embedding import FileEmbedder, guess_kind
-from bindspace.app.model_source import ModelNotFoundError
-from bindspace.app.settings import get_settings
+import numpy as np
+
+from bindspace.app.commands.inputs import kinds_of, local_engine
+from bindspace.engine.engine import Engine, EngineNotReadyError, UnsupportedKindError
+from bindspace.engine.model_source import ModelNotFoundError
 from bindspace.models.errors import InputError
-from bindspace.models.preprocess import INPUT_KINDS
+from bindspace.models.kinds import kind_names
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -22,28 +24,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Print {\"file\", \"modality\", \"embedding\"} per file. Text files are embedded whole.",
     )
     parser.add_argument("files", nargs="+", type=Path, metavar="FILE")
-    parser.add_argument("--modality", choices=INPUT_KINDS,
+    parser.add_argument("--modality", choices=kind_names(),
                         help="input kind of every file (default: guessed from each extension)")
     parser.add_argument("--raw", action="store_true",
                         help="print the model's raw scaled vectors instead of unit-length ones")
     parser.set_defaults(handler=run)
 
 
+async def _embed_by_kind(engine: Engine, paths: list[Path], kinds: list[str], raw: bool) -> list[np.ndarray]:
+    vectors: dict[int, np.ndarray] = {}
+    for kind in dict.fromkeys(kinds):
+        positions = [i for i, k in enumerate(kinds) if k == kind]
+        embedded = await engine.embed(kind, [paths[i] for i in positions])
+        vectors.update(zip(positions, embedded.raw if raw else embedded.unit(), strict=True))
+    return [vectors[i] for i in range(len(paths))]
+
+
 def run(args: argparse.Namespace) -> int:
     """Embed the files grouped by kind and print them in the order given; exit 2 on bad input."""
     try:
-        kinds = [args.modality or guess_kind(path) for path in args.files]
-        embedder = FileEmbedder(get_settings())
-        vectors = {}
-        for kind in dict.fromkeys(kinds):
-            paths = [path for path, k in zip(args.files, kinds, strict=True) if k == kind]
-            vectors.update(((kind, path), vector) for path, vector in embedder.embed_files(kind, paths))
-    except (InputError, ModelNotFoundError) as exc:
+        kinds = kinds_of(args.files, args.modality)
+        with local_engine() as engine:
+            vectors = asyncio.run(_embed_by_kind(engine, args.files, kinds, args.raw))
+    except (InputError, ModelNotFoundError, EngineNotReadyError, UnsupportedKindError) as exc:
         print(f"bindspace embed: {exc}", file=sys.stderr)
         return 2
-    for path, kind in zip(args.files, kinds, strict=True):
-        vector = vectors[(kind, path)]
-        if not args.raw:
-            vector = normalize_rows(vector[None])[0]
+    for path, kind, vector in zip(args.files, kinds, vectors, strict=True):
         print(json.dumps({"file": str(path), "modality": kind, "embedding": vector.tolist()}))
     return 0

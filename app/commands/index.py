@@ -6,19 +6,22 @@ The data directory is owned by one process at a time: stop a server using it fir
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 from pathlib import Path
 
 from tqdm import tqdm
 
-from bindspace.app.embedding import normalize_rows
-from bindspace.app.file_embedding import FileEmbedder, guess_kind
-from bindspace.app.model_source import ModelNotFoundError
-from bindspace.app.settings import get_settings
-from bindspace.index import CollectionNotFoundError, Database, IndexStoreError, Item
+from bindspace.app.commands.inputs import kinds_of, local_engine
+from bindspace.engine.engine import Engine, EngineNotReadyError, UnsupportedKindError
+from bindspace.engine.model_source import ModelNotFoundError
+from bindspace.engine.settings import settings_from_env
+from bindspace.index import Collection, CollectionNotFoundError, Database, IndexStoreError, Item
 from bindspace.models.errors import InputError
-from bindspace.models.preprocess import ENCODER_FOR, INPUT_KINDS
+from bindspace.models.kinds import encoder_of, kind_names
+
+FAILURES = (InputError, ModelNotFoundError, EngineNotReadyError, UnsupportedKindError, IndexStoreError)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -30,7 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add = commands.add_parser("add", help="embed files and upsert them (id: the path as given)")
     add.add_argument("collection")
     add.add_argument("files", nargs="+", type=Path, metavar="FILE")
-    add.add_argument("--modality", choices=INPUT_KINDS, help="input kind of every file (default: by extension)")
+    add.add_argument("--modality", choices=kind_names(), help="input kind of every file (default: by extension)")
     add.add_argument("--index", default="Flat", help="FAISS factory string when the collection is created")
     add.set_defaults(handler=run_add)
 
@@ -39,7 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     query = search.add_mutually_exclusive_group(required=True)
     query.add_argument("--text", help="query text")
     query.add_argument("--file", type=Path, help="query file")
-    search.add_argument("--modality", choices=INPUT_KINDS, help="input kind of --file (default: by extension)")
+    search.add_argument("--modality", choices=kind_names(), help="input kind of --file (default: by extension)")
     search.add_argument("-k", type=int, default=10, help="number of results (default 10)")
     search.set_defaults(handler=run_search)
 
@@ -52,47 +55,49 @@ def _fail(message: object) -> int:
     return 2
 
 
+async def _add(engine: Engine, collection: Collection, paths: list[Path], kinds: list[str],
+               progress: tqdm) -> None:
+    for kind in dict.fromkeys(kinds):
+        chosen = [path for path, k in zip(paths, kinds, strict=True) if k == kind]
+        size = engine.settings.batch_size(encoder_of(kind))
+        for start in range(0, len(chosen), size):
+            batch = chosen[start:start + size]
+            vectors = (await engine.embed(kind, batch)).unit()
+            collection.upsert([Item(str(path), vector, kind, {"path": str(path)})
+                               for path, vector in zip(batch, vectors, strict=True)])
+            progress.update(len(batch))
+
+
 def run_add(args: argparse.Namespace) -> int:
     """Embed the files with a progress bar and upsert them in batches."""
-    settings = get_settings()
+    settings = settings_from_env()
     try:
-        kinds = [args.modality or guess_kind(path) for path in args.files]
-        embedder = FileEmbedder(settings)
-        with Database(settings.data_dir) as database:
+        kinds = kinds_of(args.files, args.modality)
+        with local_engine() as engine, Database(settings.data_dir) as database:
             try:
                 collection = database.get_collection(args.collection)
             except CollectionNotFoundError:
-                collection = database.create_collection(args.collection, embedder.info.dimension, index=args.index)
+                collection = database.create_collection(args.collection, engine.info.dimension, index=args.index)
             with tqdm(total=len(args.files), unit="file", desc=f"adding to {args.collection}") as progress:
-                for kind in dict.fromkeys(kinds):
-                    paths = [path for path, k in zip(args.files, kinds, strict=True) if k == kind]
-                    batch = []
-                    for path, vector in embedder.embed_files(kind, paths):
-                        batch.append(Item(str(path), normalize_rows(vector[None])[0], kind, {"path": str(path)}))
-                        if len(batch) == settings.batch_sizes[ENCODER_FOR[kind]]:
-                            collection.upsert(batch)
-                            progress.update(len(batch))
-                            batch = []
-                    collection.upsert(batch)
-                    progress.update(len(batch))
-    except (InputError, ModelNotFoundError, IndexStoreError) as exc:
+                asyncio.run(_add(engine, collection, args.files, kinds, progress))
+    except FAILURES as exc:
         return _fail(exc)
     return 0
 
 
 def run_search(args: argparse.Namespace) -> int:
     """Embed the query and print one JSON object per hit, best first."""
-    settings = get_settings()
+    settings = settings_from_env()
     try:
-        embedder = FileEmbedder(settings)
         if args.text is not None:
-            vector = embedder.embed_texts([args.text])[0]
+            kind, query = "text", args.text
         else:
-            kind = args.modality or guess_kind(args.file)
-            vector = next(embedder.embed_files(kind, [args.file]))[1]
+            kind, query = kinds_of([args.file], args.modality)[0], args.file
+        with local_engine() as engine:
+            vector = asyncio.run(engine.embed(kind, [query])).unit()
         with Database(settings.data_dir) as database:
-            hits = database.get_collection(args.collection).search(normalize_rows(vector[None]), args.k)[0]
-    except (InputError, ModelNotFoundError, IndexStoreError) as exc:
+            hits = database.get_collection(args.collection).search(vector, args.k)[0]
+    except FAILURES as exc:
         return _fail(exc)
     for hit in hits:
         print(json.dumps({"id": hit.id, "score": hit.score, "modality": hit.modality, "metadata": hit.metadata}))
@@ -101,7 +106,7 @@ def run_search(args: argparse.Namespace) -> int:
 
 def run_stats(args: argparse.Namespace) -> int:
     """Print each collection's definition and size."""
-    settings = get_settings()
+    settings = settings_from_env()
     try:
         with Database(settings.data_dir) as database:
             infos = database.list_collections()

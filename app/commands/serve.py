@@ -7,8 +7,8 @@ import sys
 
 import uvicorn
 
-from bindspace.app.model_source import ModelNotFoundError, resolve_model_dir
-from bindspace.app.settings import get_settings
+from bindspace.engine.model_source import ModelNotFoundError, resolve_model_dir
+from bindspace.engine.settings import settings_from_env
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -25,7 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Check the model exists, then serve until interrupted."""
-    settings = get_settings()
+    settings = settings_from_env()
     try:
         resolve_model_dir(settings.model)
     except ModelNotFoundError as exc:

@@ -7,6 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+from bindspace.models.kinds import kind_names
+
 DEFAULT_WEIGHTS_DIR = Path(__file__).resolve().parents[2] / "models" / "weights" / "default"
 
 
@@ -55,7 +57,7 @@ def _register_train(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--split", help="use only records whose \"split\" is this (e.g. train)")
     parser.add_argument("--val-split", help="validation records: those of --manifest with this split")
     what = parser.add_mutually_exclusive_group(required=True)
-    what.add_argument("--bind", metavar="KIND", choices=("audio", "depth", "thermal", "imu", "image", "video", "text"),
+    what.add_argument("--bind", metavar="KIND", choices=kind_names(),
                       help="the input kind whose encoder is trained")
     what.add_argument("--anchor-stage", action="store_true",
                       help="train image and text encoders together (learnable temperature)")
@@ -135,7 +137,7 @@ def _split_records(args: argparse.Namespace, kinds: list[str]):
 def run_train(args: argparse.Namespace) -> int:
     """Train one stage and write the model; exit 2 on bad input."""
     from bindspace.models.errors import InputError
-    from bindspace.models.preprocess import ENCODER_FOR, build_preprocessors
+    from bindspace.models.kinds import build_preprocessors, encoder_of
     from bindspace.training.anchor import save_model_weights
     from bindspace.training.manifest import ManifestError
     from bindspace.training.stage import BINDING_TEMPERATURES, StageConfig
@@ -156,7 +158,7 @@ def run_train(args: argparse.Namespace) -> int:
                             learnable_temperature=learnable, steps=args.steps, batch_size=args.batch_size,
                             lr=args.lr, weight_decay=args.weight_decay, warmup_steps=args.warmup_steps,
                             distinct_key=args.distinct_key)
-        model = _start_model(args, sorted({ENCODER_FOR[kind] for kind in pair}))
+        model = _start_model(args, sorted({encoder_of(kind) for kind in pair}))
         train_records, val_records = _split_records(args, list(pair))
         options = TrainOptions(run_dir=args.run_dir, **_options(args))
         result = StageTrainer(model, stage, train_records, val_records, build_preprocessors(), options).run()
@@ -229,8 +231,9 @@ def _register_eval(subparsers: argparse._SubParsersAction) -> None:
 
 def run_eval(args: argparse.Namespace) -> int:
     from bindspace.models import load_model
+    from bindspace.models.factory import model_preprocessing
     from bindspace.models.errors import InputError
-    from bindspace.models.preprocess import ENCODER_FOR, build_preprocessors
+    from bindspace.models.kinds import build_preprocessors, encoder_of
     from bindspace.training.cache import TensorCache
     from bindspace.training.evaluate import evaluate_model, read_class_prompts, report_markdown
     from bindspace.training.manifest import ManifestError, manifest_kinds, read_manifest
@@ -242,11 +245,12 @@ def run_eval(args: argparse.Namespace) -> int:
         classes = args.classes or (args.corpus / "concepts.json" if args.corpus else None)
         model = load_model(args.model)
         available = manifest_kinds(manifest)
-        kinds = args.kinds or [k for k in available if ENCODER_FOR[k] in model.modalities]
+        kinds = args.kinds or [k for k in available if encoder_of(k) in model.modalities]
         records = read_manifest(manifest, kinds)
         prompts = read_class_prompts(classes) if classes else None
         cache = TensorCache(args.cache_dir, float_dtype="float32") if args.cache_dir else None
-        report = evaluate_model(model, records, build_preprocessors(), kinds=kinds, class_prompts=prompts,
+        report = evaluate_model(model, records, build_preprocessors(**model_preprocessing(args.model)), kinds=kinds,
+                                class_prompts=prompts,
                                 label_key=args.label_key, cache=cache, batch_size=args.batch_size,
                                 num_workers=args.workers)
     except (ManifestError, InputError, ValueError, FileNotFoundError) as error:

@@ -34,6 +34,7 @@ import torch
 from bindspace.models.errors import InputError
 from bindspace.models.preprocess.blas_threads import single_threaded_numpy_blas
 from bindspace.models.preprocess.fbank import SAMPLE_RATE, log_mel_fbank, num_frames
+from bindspace.models.preprocess.base import Preprocessor
 from bindspace.models.preprocess.limits import InputLimits
 from bindspace.models.preprocess.resample import SincResampler
 from bindspace.models.preprocess.source import Source, read_source
@@ -49,15 +50,13 @@ MIN_RATE = 1_000
 MAX_RATE = 384_000
 
 
-class AudioPreprocessor:
+class AudioPreprocessor(Preprocessor):
     """Callable turning one audio file (bytes or path) into (3, 1, 128, 204) log-mel clips."""
 
     kind = "audio"
-    encoder = "audio"
-    releases_gil = True
 
     def __init__(self, limits: InputLimits | None = None) -> None:
-        self.limits = limits or InputLimits()
+        super().__init__(limits)
         single_threaded_numpy_blas()
 
     def __call__(self, source: Source) -> torch.Tensor:

@@ -37,6 +37,7 @@ from bindspace.models.errors import InputError
 from bindspace.models.preprocess.crop import resize_center_crop_map
 from bindspace.models.preprocess.image import IMAGE_SIZE
 from bindspace.models.preprocess.image_file import check_image_size, high_bit_depth_array, open_image
+from bindspace.models.preprocess.base import Preprocessor
 from bindspace.models.preprocess.limits import InputLimits
 from bindspace.models.preprocess.npy_file import is_npy, load_npy, npy_shape
 from bindspace.models.preprocess.source import Source, read_source
@@ -47,12 +48,10 @@ DEFAULT_MAX_DISPARITY_PX = 75.0
 MILLIMETRE = 0.001
 
 
-class DepthPreprocessor:
+class DepthPreprocessor(Preprocessor):
     """Callable turning one depth map (image or `.npy`, bytes or path) into (1, 224, 224)."""
 
     kind = "depth"
-    encoder = "depth"
-    releases_gil = True
 
     def __init__(
         self,
@@ -64,7 +63,7 @@ class DepthPreprocessor:
     ) -> None:
         if min(baseline_m, focal_px, max_disparity_px) <= 0:
             raise ValueError("baseline_m, focal_px and max_disparity_px must be positive")
-        self.limits = limits or InputLimits()
+        super().__init__(limits)
         self.baseline_m = baseline_m
         self.focal_px = focal_px
         self.max_disparity_px = max_disparity_px

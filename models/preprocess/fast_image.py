@@ -22,6 +22,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from bindspace.models.preprocess.base import Preprocessor
 from bindspace.models.preprocess.crop import center_crop_offset, resized_size
 from bindspace.models.preprocess.image import rgb_image
 from bindspace.models.preprocess.image_file import open_image
@@ -32,12 +33,10 @@ REDUCING_GAP = 2.0
 DRAFT_MARGIN = 2
 
 
-class FastImagePreprocessor:
+class FastImagePreprocessor(Preprocessor):
     """Callable turning one image file (bytes or path) into a normalised (3, size, size) tensor."""
 
     kind = "image"
-    encoder = "vision"
-    releases_gil = True
 
     def __init__(
         self,
@@ -52,7 +51,7 @@ class FastImagePreprocessor:
             raise ValueError(f"size must be a positive integer, got {size!r}")
         if len(mean) != 3 or len(std) != 3 or not all(s > 0 for s in std):
             raise ValueError(f"mean and std need three values each, std positive; got {mean!r} and {std!r}")
-        self.limits = limits or InputLimits()
+        super().__init__(limits)
         self.size = size
         self.background = background
         # Folded into one multiply-add on the uint8 values: (x / 255 - mean) / std.

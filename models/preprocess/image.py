@@ -25,6 +25,7 @@ from PIL import Image
 
 from bindspace.models.preprocess.crop import resize_center_crop
 from bindspace.models.preprocess.image_file import SIXTEEN_BIT_MODES, high_bit_depth_array, open_image
+from bindspace.models.preprocess.base import Preprocessor
 from bindspace.models.preprocess.limits import InputLimits
 from bindspace.models.preprocess.source import Source, read_source
 
@@ -34,12 +35,10 @@ CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
 ALPHA_MODES = ("RGBA", "RGBa", "LA", "La", "PA")
 
 
-class ImagePreprocessor:
+class ImagePreprocessor(Preprocessor):
     """Callable turning one image file (bytes or path) into a normalized (3, 224, 224) tensor."""
 
     kind = "image"
-    encoder = "vision"
-    releases_gil = True
 
     def __init__(
         self,
@@ -47,7 +46,7 @@ class ImagePreprocessor:
         *,
         background: tuple[int, int, int] | None = None,
     ) -> None:
-        self.limits = limits or InputLimits()
+        super().__init__(limits)
         self.background = background
         self._mean = np.array(CLIP_MEAN, dtype=np.float32).reshape(3, 1, 1)
         self._std = np.array(CLIP_STD, dtype=np.float32).reshape(3, 1, 1)

@@ -38,6 +38,7 @@ import torch
 
 from bindspace.models.errors import InputError
 from bindspace.models.preprocess.blas_threads import single_threaded_numpy_blas
+from bindspace.models.preprocess.base import Preprocessor
 from bindspace.models.preprocess.limits import InputLimits
 from bindspace.models.preprocess.npy_file import is_npy, load_npy
 from bindspace.models.preprocess.resample import SincResampler
@@ -54,11 +55,10 @@ RATE_DENOMINATOR = 100
 """Fractional rates are approximated by a fraction with at most this denominator."""
 
 
-class ImuPreprocessor:
+class ImuPreprocessor(Preprocessor):
     """Callable turning one IMU recording (bytes or path) into a (6, 2000) tensor at 400 Hz."""
 
     kind = "imu"
-    encoder = "imu"
     releases_gil = False  # parsing (NumPy's CSV reader, json) holds it
 
     def __init__(
@@ -69,7 +69,7 @@ class ImuPreprocessor:
         acc_scale: float = 1.0,
         gyro_scale: float = 1.0,
     ) -> None:
-        self.limits = limits or InputLimits()
+        super().__init__(limits)
         self.sample_rate = sample_rate
         single_threaded_numpy_blas()
         self._scale = np.array([acc_scale] * 3 + [gyro_scale] * 3, dtype=np.float64)[:, None]

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Union
 import torch
 
 from bindspace.models.errors import InputError
+from bindspace.models.preprocess.base import Preprocessor
 from bindspace.models.preprocess.limits import InputLimits
 from bindspace.models.preprocess.source import read_source
 
@@ -38,16 +39,15 @@ WORD_CACHE_SIZE = 65536
 TextSource = Union[str, bytes, bytearray, memoryview, os.PathLike]
 
 
-class TextPreprocessor:
+class TextPreprocessor(Preprocessor):
     """Callable turning one text into (77,) CLIP token ids; `batch` handles a list."""
 
     kind = "text"
-    encoder = "text"
     releases_gil = False
     """The tokenizer is pure Python: worker threads cannot run it in parallel, only add hand-offs."""
 
     def __init__(self, limits: InputLimits | None = None) -> None:
-        self.limits = limits or InputLimits()
+        super().__init__(limits)
 
     @cached_property
     def tokenizer(self) -> SimpleTokenizer:

@@ -24,6 +24,7 @@ from bindspace.models.errors import InputError
 from bindspace.models.preprocess.crop import resize_center_crop_map
 from bindspace.models.preprocess.image import IMAGE_SIZE
 from bindspace.models.preprocess.image_file import high_bit_depth_array, open_image
+from bindspace.models.preprocess.base import Preprocessor
 from bindspace.models.preprocess.limits import InputLimits
 from bindspace.models.preprocess.source import Source, read_source
 
@@ -31,15 +32,13 @@ LOW_PERCENTILE = 1.0
 HIGH_PERCENTILE = 99.0
 
 
-class ThermalPreprocessor:
+class ThermalPreprocessor(Preprocessor):
     """Callable turning one thermal image (bytes or path) into a (1, 224, 224) tensor."""
 
     kind = "thermal"
-    encoder = "thermal"
-    releases_gil = True
 
     def __init__(self, limits: InputLimits | None = None) -> None:
-        self.limits = limits or InputLimits()
+        super().__init__(limits)
 
     def __call__(self, source: Source) -> torch.Tensor:
         data = read_source(source, self.kind, self.limits.max_bytes)

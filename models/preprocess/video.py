@@ -35,6 +35,7 @@ import torch
 
 from bindspace.models.errors import InputError
 from bindspace.models.preprocess.image import CLIP_MEAN, CLIP_STD, IMAGE_SIZE
+from bindspace.models.preprocess.base import Preprocessor
 from bindspace.models.preprocess.limits import InputLimits
 from bindspace.models.preprocess.source import Source, resolve_source
 
@@ -45,15 +46,13 @@ SEEK_GAP_SECONDS = 2
 """Seek instead of decoding forward when the next clip starts further ahead than this."""
 
 
-class VideoPreprocessor:
+class VideoPreprocessor(Preprocessor):
     """Callable turning one video file (bytes or path) into (15, 3, 2, 224, 224) clips."""
 
     kind = "video"
-    encoder = "vision"
-    releases_gil = True
 
     def __init__(self, limits: InputLimits | None = None) -> None:
-        self.limits = limits or InputLimits()
+        super().__init__(limits)
         self._mean = np.array(CLIP_MEAN, dtype=np.float32).reshape(3, 1, 1)
         self._std = np.array(CLIP_STD, dtype=np.float32).reshape(3, 1, 1)
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from fastapi import APIRouter, Depends
 
 from bindspace.app.auth import require_api_key
-from bindspace.app.classification import DEFAULT_TEMPLATES, check_templates, label_embeddings, rank_labels
+from bindspace.engine.classification import template_problem
 from bindspace.app.dependencies import ready_runtime
 from bindspace.app.errors import NATIVE_ERRORS, ApiError
 from bindspace.app.inputs import decode_value
@@ -31,15 +29,19 @@ def _clean_labels(labels: list[str] | str, limit: int) -> list[str]:
     return values
 
 
-def _templates(given: str | list[str] | None, kind: str, limit: int) -> list[str]:
-    templates = [DEFAULT_TEMPLATES[kind]] if given is None else [given] if isinstance(given, str) else given
+def _templates(given: str | list[str] | None, runtime: Runtime, kind: str, limit: int) -> list[str]:
+    if given is None:
+        return list(runtime.default_templates(kind))
+    templates = [given] if isinstance(given, str) else given
     if not templates:
         raise ApiError(422, "hypothesis_template is an empty list.", param="hypothesis_template",
                        code="invalid_request")
     if len(templates) > limit:
         raise ApiError(413, f"hypothesis_template has {len(templates)} templates, over the limit of {limit} "
                             "(BINDSPACE_MAX_TEMPLATES).", param="hypothesis_template", code="too_many_items")
-    check_templates(templates, "hypothesis_template")
+    problem = template_problem(templates)
+    if problem is not None:
+        raise ApiError(422, f"hypothesis_template{problem}", param="hypothesis_template", code="invalid_template")
     return templates
 
 
@@ -64,25 +66,20 @@ async def classify(
         kind = body.parameters.modality
         payload = decode_value(kind, body.inputs, "inputs")
         labels = _clean_labels(body.parameters.candidate_labels, settings.max_labels)
-        templates = _templates(body.parameters.hypothesis_template, kind, settings.max_templates)
+        templates = _templates(body.parameters.hypothesis_template, runtime, kind, settings.max_templates)
     else:
         kind = body.input.modality
         payload = body.input.payload("input")
         labels = _clean_labels(body.candidate_labels, settings.max_labels)
-        templates = _templates(body.hypothesis_template, kind, settings.max_templates)
+        templates = _templates(body.hypothesis_template, runtime, kind, settings.max_templates)
     if len(labels) * len(templates) > settings.max_prompts:
         raise ApiError(413, f"{len(labels)} labels x {len(templates)} templates = {len(labels) * len(templates)} "
                             f"prompts, over the limit of {settings.max_prompts} (BINDSPACE_MAX_PROMPTS).",
                        param="candidate_labels", code="too_many_items")
     runtime.require_kind(kind, "modality")
     runtime.require_kind("text", "candidate_labels")
-    embedded, label_vectors = await asyncio.gather(
-        runtime.embedder.embed(kind, [payload]),
-        label_embeddings(runtime.embedder, runtime.labels, labels, templates),
-    )
-    query = embedded.unit()[0]
     ranked = [{"label": r.label, "score": r.score, "cosine": r.cosine}
-              for r in rank_labels(query, labels, label_vectors)]
+              for r in await runtime.classify(kind, payload, labels, templates)]
     if isinstance(body, HFClassifyRequest):
         return FastJSONResponse(ranked)
     return FastJSONResponse({"model": runtime.info.name, "modality": kind, "results": ranked})

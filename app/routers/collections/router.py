@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from bindspace.app.auth import require_api_key
 from bindspace.app.dependencies import get_runtime, ready_runtime
-from bindspace.app.embedding import normalize_rows
+from bindspace.engine.embedding import normalize_rows
 from bindspace.app.errors import ApiError, ErrorEnvelope, error_responses
 from bindspace.app.inputs import InputSpec, check_item_count
 from bindspace.app.routers.collections.schemas import (
@@ -52,7 +52,7 @@ async def _embed_inputs(runtime: Runtime, inputs: list[tuple[str, InputSpec]]) -
         by_kind[spec.modality].append(position)
 
     async def embed_kind(kind: str, positions: list[int]) -> np.ndarray:
-        return (await runtime.embedder.embed(kind, [payloads[p] for p in positions])).unit()
+        return (await runtime.embed(kind, [payloads[p] for p in positions])).unit()
 
     kinds = list(by_kind)
     results = await asyncio.gather(*(embed_kind(kind, by_kind[kind]) for kind in kinds))

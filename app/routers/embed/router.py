@@ -2,26 +2,25 @@
 
 from __future__ import annotations
 
-from typing import get_args
-
 from fastapi import APIRouter, Depends, Request
 from starlette.datastructures import UploadFile
 
 from bindspace.app.auth import require_api_key
 from bindspace.app.dependencies import ready_runtime
 from bindspace.app.errors import NATIVE_ERRORS, ApiError
-from bindspace.app.inputs import EXAMPLE_PNG_URI, InputKind, check_item_count, check_media_type, decode_value
+from bindspace.app.inputs import EXAMPLE_PNG_URI, check_item_count, check_media_type, decode_value
 from bindspace.app.request_body import content_kind, parse_json, read_form
 from bindspace.app.responses import FastJSONResponse
 from bindspace.app.routers.embed.schemas import EmbedRequest, EmbedResponse
 from bindspace.app.runtime import Runtime
+from bindspace.models.kinds import encoder_of
 
 router = APIRouter(prefix="/v1", tags=["embed"], dependencies=[Depends(require_api_key)], responses=NATIVE_ERRORS)
 
 _MULTIPART_SCHEMA = {
     "type": "object",
     "properties": {
-        "modality": {"type": "string", "enum": list(get_args(InputKind))},
+        "modality": {"type": "string", "description": "The input kind of every file or text."},
         "normalize": {"type": "boolean", "default": True},
         "file": {"type": "array", "items": {"type": "string", "format": "binary"},
                  "description": "One part per input file (its Content-Type is checked against the modality)."},
@@ -98,13 +97,13 @@ async def embed(request: Request, runtime: Runtime = Depends(ready_runtime)) -> 
     else:
         kind, normalize, payloads = await _form_inputs(request, runtime)
     runtime.require_kind(kind, "modality")
-    embeddings = await runtime.embedder.embed(kind, payloads)
+    embeddings = await runtime.embed(kind, payloads)
     vectors = embeddings.unit() if normalize else embeddings.raw
     return FastJSONResponse({
         "object": "list",
         "model": runtime.info.name,
         "modality": kind,
-        "encoder": runtime.embedder.encoder_for(kind),
+        "encoder": encoder_of(kind),
         "normalized": normalize,
         "dimension": int(vectors.shape[1]),
         "data": [{"index": i, "embedding": v.tolist()} for i, v in enumerate(vectors)],

@@ -1,4 +1,4 @@
-"""`GET /v1/models`: the loaded model, its modalities and dimension, queue depths and batch settings."""
+"""`GET /v1/models`: the loaded model, its encoders, input kinds and dimension, queue depths and batch settings."""
 
 from __future__ import annotations
 
@@ -15,21 +15,21 @@ router = APIRouter(prefix="/v1", tags=["models"], dependencies=[Depends(require_
 
 @router.get("/models", response_model=ModelList, summary="The served model",
             description="OpenAI's model list (so `client.models.list()` works) with one entry, extended with "
-            "the encoders, input kinds, dimension, precision, and per-modality batching and queue depth.")
+            "the encoders, input kinds, dimension, precision, and per-encoder batching and queue depth.")
 async def list_models(runtime: Runtime = Depends(ready_runtime)) -> ModelList:
     """Describe the loaded model and its queues."""
     info, batcher = runtime.info, runtime.batcher
     queues = {
-        modality: QueueInfo(
-            max_batch_size=batcher.batch_size(modality),
-            max_wait_ms=batcher.max_wait_s(modality) * 1000.0,
-            queue_depth=batcher.depth(modality),
+        encoder: QueueInfo(
+            max_batch_size=batcher.batch_size(encoder),
+            max_wait_ms=batcher.max_wait_s(encoder) * 1000.0,
+            queue_depth=batcher.depth(encoder),
             queue_size=runtime.settings.queue_size,
         )
-        for modality in info.modalities
+        for encoder in info.encoders
     }
     card = ModelCard(
-        id=info.name, created=int(info.path.stat().st_mtime), modalities=list(info.modalities),
+        id=info.name, created=int(info.path.stat().st_mtime), encoders=list(info.encoders),
         input_kinds=list(info.input_kinds), dimension=info.dimension, precision=info.precision,
         device=info.device, batching=runtime.settings.batching, queues=queues,
         description=info.description, quality=info.quality,

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict
 
 
 class QueueInfo(BaseModel):
-    """Batching settings and the current queue of one encoder modality."""
+    """Batching settings and the current queue of one encoder."""
 
     max_batch_size: int
     max_wait_ms: float
@@ -23,7 +23,7 @@ class ModelCard(BaseModel):
     object: Literal["model"] = "model"
     created: int
     owned_by: str = "bindspace"
-    modalities: list[str]
+    encoders: list[str]
     input_kinds: list[str]
     dimension: int
     precision: str
@@ -44,8 +44,8 @@ class ModelList(BaseModel):
                 "object": "list",
                 "data": [{
                     "id": "default", "object": "model", "created": 1700000000, "owned_by": "bindspace",
-                    "modalities": ["vision", "text", "audio", "depth", "thermal", "imu"],
-                    "input_kinds": ["image", "video", "text", "audio", "depth", "thermal", "imu"],
+                    "encoders": ["vision", "text", "audio"],
+                    "input_kinds": ["image", "video", "text", "audio"],
                     "dimension": 1024, "precision": "fp32", "device": "cpu", "batching": True,
                     "queues": {"text": {"max_batch_size": 64, "max_wait_ms": 5.0, "queue_depth": 0, "queue_size": 256}},
                 }],

@@ -12,12 +12,11 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bindspace.models.kinds import ENCODERS
 from bindspace.models.preprocess.limits import InputLimits
 
-ENCODER_MODALITIES = ("vision", "text", "audio", "depth", "thermal", "imu")
-
-DEFAULT_BATCH_SIZES = {"vision": 16, "text": 64, "audio": 8, "depth": 16, "thermal": 16, "imu": 32}
-DEFAULT_BATCH_WAIT_MS = {modality: 5.0 for modality in ENCODER_MODALITIES}
+DEFAULT_BATCH_SIZES = {name: spec.batch_size for name, spec in ENCODERS.items()}
+DEFAULT_BATCH_WAIT_MS = {name: spec.batch_wait_ms for name, spec in ENCODERS.items()}
 
 
 def usable_cpus() -> int:
@@ -86,11 +85,11 @@ class Settings(BaseSettings):
     batching: bool = Field(True, description="Merge concurrent requests into batches (false: one item per run).")
     batch_sizes: Annotated[dict[str, int], NoDecode] = Field(
         default_factory=lambda: dict(DEFAULT_BATCH_SIZES),
-        description="Largest batch per encoder modality, JSON; missing modalities keep their default.",
+        description="Largest batch per encoder, JSON; missing encoders keep their default.",
     )
     batch_wait_ms: Annotated[dict[str, float], NoDecode] = Field(
         default_factory=lambda: dict(DEFAULT_BATCH_WAIT_MS),
-        description="Longest wait of a batch for items still being preprocessed, per encoder modality, JSON, ms.",
+        description="Longest wait of a batch for items still being preprocessed, per encoder, JSON, ms.",
     )
     queue_size: int = Field(256, ge=1, description="Items waiting per encoder modality before 429.")
     retry_after_s: int = Field(1, ge=1, description="Retry-After seconds sent with 429.")
@@ -140,24 +139,24 @@ class Settings(BaseSettings):
     def _complete_batch_settings(self) -> Settings:
         for name, defaults in (("batch_sizes", DEFAULT_BATCH_SIZES), ("batch_wait_ms", DEFAULT_BATCH_WAIT_MS)):
             given = getattr(self, name)
-            unknown = sorted(set(given) - set(ENCODER_MODALITIES))
+            unknown = sorted(set(given) - set(ENCODERS))
             if unknown:
-                raise ValueError(f"{name}: unknown modalities {unknown}; expected {list(ENCODER_MODALITIES)}")
+                raise ValueError(f"{name}: unknown encoders {unknown}; expected {list(ENCODERS)}")
             if any(value < (1 if name == "batch_sizes" else 0) for value in given.values()):
                 raise ValueError(f"{name}: values must be positive")
             object.__setattr__(self, name, {**defaults, **given})
         return self
 
-    def batch_size(self, modality: str) -> int:
-        """The largest batch for an encoder modality (1 when batching is off)."""
-        return self.batch_sizes[modality] if self.batching else 1
+    def batch_size(self, encoder: str) -> int:
+        """The largest batch for an encoder (1 when batching is off)."""
+        return self.batch_sizes[encoder] if self.batching else 1
 
-    def batch_wait_s(self, modality: str) -> float:
+    def batch_wait_s(self, encoder: str) -> float:
         """How long the first item of a batch may wait for more (0 when batching is off)."""
-        return self.batch_wait_ms[modality] / 1000.0 if self.batching else 0.0
+        return self.batch_wait_ms[encoder] / 1000.0 if self.batching else 0.0
 
 
 @lru_cache
-def get_settings() -> Settings:
+def settings_from_env() -> Settings:
     """The settings read from the environment once per process."""
     return Settings()

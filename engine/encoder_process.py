@@ -4,7 +4,7 @@ Every torch operator call needs the GIL for its Python-side dispatch. In a proce
 run Python (an HTTP server's event loop), the model waits for the GIL before each operator: a small
 model that runs 11,700 captions/s alone ran 190/s beside one busy Python thread in the same process,
 and 12,000/s beside a busy separate process (docs/performance.md). `EncoderProcess` runs the model in a
-worker process (`python -m models.encoder_process`) and exchanges batches with it over a socket pair,
+worker process (`python -m bindspace.engine.encoder_process`) and exchanges batches with it over a socket pair,
 so only the batch transfer costs the caller anything. Batches are sent as NumPy arrays (tokens or
 pixels) and come back as float32 vectors.
 
@@ -202,8 +202,8 @@ def _serve(connection: Connection, model_dir: str, device: str, precision: str, 
     # Ctrl+C reaches the whole process group; the parent decides when the worker stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        from .factory import load_model
-        from .inference import Encoder
+        from bindspace.engine.encoder import Encoder
+        from bindspace.models.factory import load_model
 
         if threads is not None:
             torch.set_num_threads(threads)

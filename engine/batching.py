@@ -1,6 +1,6 @@
-"""Dynamic batching: concurrent requests' preprocessed tensors merged into model batches per encoder modality.
+"""Dynamic batching: concurrent requests' preprocessed tensors merged into model batches per encoder.
 
-Requests put tensors on a bounded queue per encoder modality and get one future for all of them. An
+Requests put tensors on a bounded queue per encoder and get one future for all of them. An
 inference thread takes a batch from the queue whose oldest item has waited longest and runs the model on
 it off the event loop, then resolves the futures. With a model in a worker process, two inference threads
 keep it busy: one sends its batch while the other takes the vectors of the last one. A queue is due once
@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from bindspace.app.metrics import Metrics
+from bindspace.engine.metrics import Metrics
 
 log = logging.getLogger("bindspace.batching")
 
@@ -33,13 +33,13 @@ RunBatch = Callable[[str, torch.Tensor], torch.Tensor]
 
 
 class QueueFullError(Exception):
-    """The queue of an encoder modality cannot take the items of a request right now."""
+    """The queue of an encoder cannot take the items of a request right now."""
 
-    def __init__(self, modality: str, waiting: int, capacity: int) -> None:
+    def __init__(self, encoder: str, waiting: int, capacity: int) -> None:
         super().__init__(
-            f"The {modality} encoder queue is full ({waiting} of {capacity} items waiting); retry shortly."
+            f"The {encoder} encoder queue is full ({waiting} of {capacity} items waiting); retry shortly."
         )
-        self.modality = modality
+        self.encoder = encoder
 
 
 class _Request:
@@ -82,7 +82,7 @@ class _Pending:
 
 
 class DynamicBatcher:
-    """Per-modality queues served by `inference_threads` threads; `submit` returns a future of the (n, d) vectors.
+    """Per-encoder queues served by `inference_threads` threads; `submit` returns a future of the (n, d) vectors.
 
     More than one thread pays only where `run_batch` can take a batch while another is running (a model
     in a worker process, `EncoderProcess`); an in-process model is best served by one.
@@ -127,77 +127,77 @@ class DynamicBatcher:
         for thread in self._threads:
             if thread.is_alive():
                 thread.join()
-        for modality, queue in self._queues.items():
+        for encoder, queue in self._queues.items():
             while queue:
                 pending = queue.popleft()
                 if pending.request.start():
                     pending.request.fail(RuntimeError("the service is shutting down"))
-            self._report_depth(modality)
+            self._report_depth(encoder)
 
-    def depth(self, modality: str) -> int:
-        """Items waiting for the encoder `modality`."""
+    def depth(self, encoder: str) -> int:
+        """Items waiting for `encoder`."""
         with self._cond:
-            return len(self._queues[modality])
+            return len(self._queues[encoder])
 
-    def batch_size(self, modality: str) -> int:
-        """The largest batch run for `modality`."""
-        return self._batch_sizes[modality]
+    def batch_size(self, encoder: str) -> int:
+        """The largest batch run for `encoder`."""
+        return self._batch_sizes[encoder]
 
-    def max_wait_s(self, modality: str) -> float:
-        """How long the oldest item of `modality` may wait for its batch to fill."""
-        return self._max_wait_s[modality]
+    def max_wait_s(self, encoder: str) -> float:
+        """How long the oldest item of `encoder` may wait for its batch to fill."""
+        return self._max_wait_s[encoder]
 
     @contextmanager
-    def expect(self, modality: str, count: int) -> Iterator[Expected]:
-        """Announce `count` items of `modality` that are being prepared; submit them through the yielded object.
+    def expect(self, encoder: str, count: int) -> Iterator[Expected]:
+        """Announce `count` items of `encoder` that are being prepared; submit them through the yielded object.
 
-        Batches of `modality` wait (up to `max_wait`) for announced items; whatever was not submitted when
+        Batches of `encoder` wait (up to `max_wait`) for announced items; whatever was not submitted when
         the block ends is no longer waited for.
         """
-        expected = Expected(self, modality, count)
+        expected = Expected(self, encoder, count)
         with self._cond:
-            self._expected[modality] += count
+            self._expected[encoder] += count
         try:
             yield expected
         finally:
             expected.withdraw()
 
-    def submit(self, modality: str, tensors: Sequence[torch.Tensor]) -> Future:
+    def submit(self, encoder: str, tensors: Sequence[torch.Tensor]) -> Future:
         """Queue every tensor of one request, or none of them when they do not all fit (QueueFullError).
 
         The future resolves to their float32 vectors, one row per tensor, in order; items may run in
         different batches.
         """
-        return self._submit(modality, tensors, announced=0)
+        return self._submit(encoder, tensors, announced=0)
 
-    def _withdraw(self, modality: str, count: int) -> None:
+    def _withdraw(self, encoder: str, count: int) -> None:
         with self._cond:
-            self._expected[modality] -= count
+            self._expected[encoder] -= count
             self._cond.notify_all()
 
-    def _submit(self, modality: str, tensors: Sequence[torch.Tensor], announced: int) -> Future:
+    def _submit(self, encoder: str, tensors: Sequence[torch.Tensor], announced: int) -> Future:
         with self._cond:
             if announced:
-                self._expected[modality] -= announced
+                self._expected[encoder] -= announced
                 self._cond.notify_all()
             if not tensors:
                 raise ValueError("submit needs at least one tensor")
             if self._stopping:
                 raise RuntimeError("the service is shutting down")
-            queue = self._queues[modality]
+            queue = self._queues[encoder]
             if len(queue) + len(tensors) > self._queue_size:
                 if self._metrics is not None:
-                    self._metrics.queue_rejections.labels(modality).inc()
-                raise QueueFullError(modality, len(queue), self._queue_size)
+                    self._metrics.queue_rejections.labels(encoder).inc()
+                raise QueueFullError(encoder, len(queue), self._queue_size)
             request = _Request(len(tensors))
             queue.extend(_Pending(tensor, request, index) for index, tensor in enumerate(tensors))
-            self._report_depth(modality)
+            self._report_depth(encoder)
             self._cond.notify_all()
         return request.future
 
-    def _report_depth(self, modality: str) -> None:
+    def _report_depth(self, encoder: str) -> None:
         if self._metrics is not None:
-            self._metrics.queue_depth.labels(modality).set(len(self._queues[modality]))
+            self._metrics.queue_depth.labels(encoder).set(len(self._queues[encoder]))
 
     def _next_batch(self) -> tuple[str, list[_Pending]] | None:
         """Wait until some queue is due, then take its batch; None once stopping."""
@@ -206,43 +206,43 @@ class DynamicBatcher:
                 now = time.monotonic()
                 due: list[str] = []
                 next_deadline: float | None = None
-                for modality, queue in self._queues.items():
+                for encoder, queue in self._queues.items():
                     if not queue:
                         continue
-                    deadline = queue[0].enqueued + self._max_wait_s[modality]
-                    if len(queue) >= self._batch_sizes[modality] or deadline <= now or self._expected[modality] <= 0:
-                        due.append(modality)
+                    deadline = queue[0].enqueued + self._max_wait_s[encoder]
+                    if len(queue) >= self._batch_sizes[encoder] or deadline <= now or self._expected[encoder] <= 0:
+                        due.append(encoder)
                     elif next_deadline is None or deadline < next_deadline:
                         next_deadline = deadline
                 if due:
-                    modality = min(due, key=lambda m: self._queues[m][0].enqueued)
-                    queue = self._queues[modality]
-                    taken = [queue.popleft() for _ in range(min(len(queue), self._batch_sizes[modality]))]
-                    self._report_depth(modality)
-                    return modality, taken
+                    encoder = min(due, key=lambda m: self._queues[m][0].enqueued)
+                    queue = self._queues[encoder]
+                    taken = [queue.popleft() for _ in range(min(len(queue), self._batch_sizes[encoder]))]
+                    self._report_depth(encoder)
+                    return encoder, taken
                 self._cond.wait(None if next_deadline is None else next_deadline - now)
             return None
 
     def _serve(self) -> None:
         while (batch := self._next_batch()) is not None:
-            modality, taken = batch
+            encoder, taken = batch
             live = [pending for pending in taken if pending.request.start()]
             for group in _group_by_shape(live):
-                self._run_group(modality, group)
+                self._run_group(encoder, group)
 
-    def _run_group(self, modality: str, group: list[_Pending]) -> None:
+    def _run_group(self, encoder: str, group: list[_Pending]) -> None:
         started = time.perf_counter()
         try:
             stacked = torch.stack([pending.tensor for pending in group])
-            vectors = self._run_batch(modality, stacked).detach().to("cpu", torch.float32).numpy()
+            vectors = self._run_batch(encoder, stacked).detach().to("cpu", torch.float32).numpy()
         except Exception as exc:  # noqa: BLE001 - every waiting request must learn of the failure
-            log.exception("inference failed for a %s batch of %d", modality, len(group))
+            log.exception("inference failed for a %s batch of %d", encoder, len(group))
             for pending in group:
                 pending.request.fail(exc)
             return
         if self._metrics is not None:
-            self._metrics.batch_size.labels(modality).observe(len(group))
-            self._metrics.encode_seconds.labels(modality).observe(time.perf_counter() - started)
+            self._metrics.batch_size.labels(encoder).observe(len(group))
+            self._metrics.encode_seconds.labels(encoder).observe(time.perf_counter() - started)
         for pending, vector in zip(group, vectors, strict=True):
             pending.request.finish(pending.index, vector)
 
@@ -250,22 +250,22 @@ class DynamicBatcher:
 class Expected:
     """Items announced to a DynamicBatcher by `expect`, submitted once preprocessed."""
 
-    def __init__(self, batcher: DynamicBatcher, modality: str, count: int) -> None:
+    def __init__(self, batcher: DynamicBatcher, encoder: str, count: int) -> None:
         self._batcher = batcher
-        self._modality = modality
+        self._encoder = encoder
         self._left = count
 
     def submit(self, tensors: Sequence[torch.Tensor]) -> Future:
         """Queue the announced items (as `DynamicBatcher.submit`); they are no longer expected, even on error."""
         announced = min(self._left, len(tensors))
         self._left -= announced
-        return self._batcher._submit(self._modality, tensors, announced)
+        return self._batcher._submit(self._encoder, tensors, announced)
 
     def withdraw(self) -> None:
         """Stop the batcher waiting for the announced items not submitted."""
         if self._left:
             left, self._left = self._left, 0
-            self._batcher._withdraw(self._modality, left)
+            self._batcher._withdraw(self._encoder, left)
 
 
 def _group_by_shape(pendings: list[_Pending]) -> list[list[_Pending]]:

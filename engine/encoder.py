@@ -6,7 +6,7 @@ when that type keeps every output within cosine `AUTO_MIN_COSINE` of float32, wh
 real inputs for the modalities in `AUTO_REDUCED_MODALITIES` (docs/performance.md); all other
 modalities, and CPUs without native bf16, run in float32.
 
-The `Encoder` runs its own copy of the model (models/inference_copy.py): weights converted to the
+The `Encoder` runs an optimised inference model (engine/inference_model.py): weights converted to the
 modality's precision once, prepacked oneDNN matmuls on CPUs, a folded image stem. The model passed
 in is left as it is (apart from being moved to the device), and the copy shares every tensor it
 does not change; drop the model after making the `Encoder` if memory matters.
@@ -26,10 +26,10 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from .inference_copy import build_inference_copy
-from .config import ModelConfig
-from .model import ImageBindModel
-from .tower_model import TowerModel
+from bindspace.engine.inference_model import build_inference_model
+from bindspace.models.config import ModelConfig
+from bindspace.models.model import ImageBindModel
+from bindspace.models.tower_model import TowerModel
 
 PRECISIONS: dict[str, torch.dtype | None] = {
     "auto": None,
@@ -198,7 +198,7 @@ class Encoder:
                 raise CompileUnavailable(reason)
         if threads is not None:
             configure_threads(threads)
-        self.model = build_inference_copy(model.to(self.device), self.precisions, self.device, pack=not compile)
+        self.model = build_inference_model(model.to(self.device), self.precisions, self.device, pack=not compile)
         self.compiled = compile
         if compile:
             for trunk in self.model.modality_trunks.values():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -10,9 +11,13 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from bindspace.app.batching import DynamicBatcher
+from bindspace.engine.batching import DynamicBatcher
+from bindspace.models.errors import InputError
+from bindspace.models.kinds import encoder_of
 
-Preprocessor = Callable[[bytes | str], torch.Tensor]
+Preprocessor = Callable[[bytes | str | os.PathLike], torch.Tensor]
+Payload = bytes | str | os.PathLike
+"""One input: a file's bytes, a path to the file (`os.PathLike`), or a text (`str`, for the text kind)."""
 
 # Small inputs of a preprocessor that holds the GIL (text) are preprocessed on the event loop: a worker
 # thread would run them no sooner and add two thread hand-offs each (a caption takes about 50 us).
@@ -44,7 +49,6 @@ class EmbeddingService:
     def __init__(
         self,
         preprocessors: Mapping[str, Preprocessor],
-        encoder_for: Mapping[str, str],
         batcher: DynamicBatcher,
         executor: Executor,
         *,
@@ -52,45 +56,51 @@ class EmbeddingService:
         min_chunk: int,
     ) -> None:
         self._preprocessors = preprocessors
-        self._encoder_for = encoder_for
         self._batcher = batcher
         self._executor = executor
         self._max_chunk = max_chunk
         self._min_chunk = min_chunk
 
-    def encoder_for(self, kind: str) -> str:
-        """The encoder modality that embeds input `kind` (image and video: vision)."""
-        return self._encoder_for[kind]
-
-    async def preprocess(self, kind: str, payloads: Sequence[bytes | str]) -> list[torch.Tensor]:
-        """Preprocess every payload of `kind` concurrently on the thread pool (InputError on bad input).
+    async def preprocess(self, kind: str, payloads: Sequence[Payload]) -> list[torch.Tensor]:
+        """Preprocess every payload of `kind` concurrently on the thread pool (InputError on bad input,
+        prefixed with the file's path when the payload is one).
 
         Small requests of a kind whose preprocessing holds the GIL (text, up to INLINE_MAX_LENGTH
         characters in all) are preprocessed in place instead.
         """
         loop = asyncio.get_running_loop()
         preprocess = self._preprocessors[kind]
-        if not preprocess.releases_gil and sum(len(p) for p in payloads) <= INLINE_MAX_LENGTH:
+        in_memory = all(isinstance(p, (str, bytes)) for p in payloads)
+        if in_memory and not preprocess.releases_gil and sum(len(p) for p in payloads) <= INLINE_MAX_LENGTH:
             return [preprocess(p) for p in payloads]
-        tasks = [loop.run_in_executor(self._executor, preprocess, payload) for payload in payloads]
+        tasks = [loop.run_in_executor(self._executor, _preprocess_one, preprocess, payload) for payload in payloads]
         return list(await asyncio.gather(*tasks))
 
-    async def embed(self, kind: str, payloads: Sequence[bytes | str]) -> Embeddings:
+    async def embed(self, kind: str, payloads: Sequence[Payload]) -> Embeddings:
         """Raw vectors of `payloads`, in order; QueueFullError when the encoder's queue cannot take them.
 
         A long request goes through in chunks (about one model batch each), so that its preprocessed
         tensors are never all in memory at once and it never needs more than the whole queue.
         """
-        modality = self._encoder_for[kind]
-        chunk = min(self._max_chunk, max(self._min_chunk, self._batcher.batch_size(modality)))
+        encoder = encoder_of(kind)
+        chunk = min(self._max_chunk, max(self._min_chunk, self._batcher.batch_size(encoder)))
         vectors: list[np.ndarray] = []
         tokens = 0
         for start in range(0, len(payloads), chunk):
             part = payloads[start:start + chunk]
-            with self._batcher.expect(modality, len(part)) as expected:
+            with self._batcher.expect(encoder, len(part)) as expected:
                 tensors = await self.preprocess(kind, part)
                 future = expected.submit(tensors)
             vectors.append(await asyncio.wrap_future(future))
             if kind == "text":
                 tokens += int(torch.count_nonzero(torch.stack(tensors)))
         return Embeddings(np.concatenate(vectors), tokens)
+
+
+def _preprocess_one(preprocess: Preprocessor, payload: Payload) -> torch.Tensor:
+    try:
+        return preprocess(payload)
+    except InputError as exc:
+        if isinstance(payload, os.PathLike):
+            raise InputError(f"{os.fspath(payload)}: {exc}") from exc
+        raise

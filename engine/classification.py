@@ -7,22 +7,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bindspace.app.embedding import EmbeddingService, normalize_rows
-from bindspace.app.errors import ApiError
-from bindspace.app.label_cache import LabelCache
+from bindspace.engine.embedding import EmbeddingService, normalize_rows
+from bindspace.engine.label_cache import LabelCache
 
 LOGIT_SCALE = 100.0
-
-# Default hypothesis template per input kind, when the request gives none.
-DEFAULT_TEMPLATES = {
-    "image": "a photo of {}.",
-    "video": "a video of {}.",
-    "text": "{}",
-    "audio": "the sound of {}.",
-    "depth": "a depth photo of {}.",
-    "thermal": "a thermal photo of {}.",
-    "imu": "a person {}.",
-}
 
 
 @dataclass(frozen=True)
@@ -39,12 +27,12 @@ def prompts_for(label: str, templates: Sequence[str]) -> list[str]:
     return [template.replace("{}", label) for template in templates]
 
 
-def check_templates(templates: Sequence[str], param: str) -> None:
-    """Raise 422 unless every template holds the `{}` placeholder."""
+def template_problem(templates: Sequence[str]) -> str | None:
+    """What is wrong with `templates` (a template without the `{}` placeholder), or None."""
     for index, template in enumerate(templates):
         if "{}" not in template:
-            raise ApiError(422, f"{param}[{index}] has no '{{}}' placeholder for the label: {template!r}.",
-                           param=param, code="invalid_template")
+            return f"[{index}] has no '{{}}' placeholder for the label: {template!r}."
+    return None
 
 
 async def label_embeddings(

@@ -1,6 +1,6 @@
-"""The copy of a model that an `Encoder` runs: same function, faster modules, weights converted once.
+"""The optimised inference model an `Encoder` runs: same function, faster modules, weights converted once.
 
-`build_inference_copy` deep-copies the module tree, sharing every tensor it does not change, and:
+`build_inference_model` deep-copies the module tree, sharing every tensor it does not change, and:
 
 - converts the matrix-multiply weights of reduced-precision modalities (linear layers, packed
   attention projections, patch stems) to that precision once, instead of at every call;
@@ -26,8 +26,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .model import ImageBindModel, RepeatFrames, modality_of
-from .transformer import Attention, Mlp, split_heads
+from bindspace.models.model import ImageBindModel, RepeatFrames, modality_of
+from bindspace.models.transformer import Attention, Mlp, split_heads
 
 # Modules whose own parameters feed matrix multiplies; their weights are converted for reduced precision.
 MATMUL_MODULES = (nn.Linear, nn.Conv2d, nn.Conv3d, Attention)
@@ -36,7 +36,7 @@ ATTENTION_CHUNK_BYTES = 1024 * 1024
 """Largest attention-score block `chunked_attention` materializes: about one core's L2 cache."""
 
 
-def build_inference_copy(
+def build_inference_model(
     model: ImageBindModel, precisions: dict[str, torch.dtype], device: torch.device, *, pack: bool = True
 ) -> ImageBindModel:
     """A copy of `model` for inference in `precisions` on `device` (see the module docstring).
@@ -194,7 +194,7 @@ def chunked_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: t
 
 
 def _pack_trunk(trunk: nn.Module, original: nn.Module, dtype: torch.dtype) -> None:
-    """Swap every block's attention and MLP of an inference copy's trunk for packed modules.
+    """Swap every block's attention and MLP of an inference model's trunk for packed modules.
 
     Weights come from `original` (the caller's float32 model), so each is rounded to `dtype` once.
     """
@@ -205,7 +205,7 @@ def _pack_trunk(trunk: nn.Module, original: nn.Module, dtype: torch.dtype) -> No
 
 
 def _fold_image_stem(inference: ImageBindModel, original: ImageBindModel) -> None:
-    """Swap the vision stem of an inference copy for a `FoldedImageStem` (summing `original`'s weights)."""
+    """Swap the vision stem of an inference model for a `FoldedImageStem` (summing `original`'s weights)."""
     if "vision" not in inference.modalities:
         return
     stem = inference.modality_preprocessors["vision"].rgbt_stem
