@@ -31,7 +31,6 @@ PROMPT_SETS = {
     "ensemble7": ("a photo of a {}.", "a blurry photo of a {}.", "a close-up photo of a {}.",
                   "a photo of the large {}.", "a photo of the small {}.", "a low resolution photo of a {}.",
                   "a good photo of a {}."),
-    "bare": ("{}",),
 }
 
 
@@ -88,7 +87,7 @@ def main() -> None:
     rows = []
     targets = torch.arange(len(captions))
     for prompts, top_k, temperature, centring in itertools.product(
-            PROMPT_SETS, (1, 5, 10, 20, 50), (0.5, 1.0, 2.0), (0.0, 0.5, 1.0)):
+            PROMPT_SETS, (1, 10, 20, 50, 100), (1.0, 2.0, 3.0, 5.0), (0.0, 1.0, 1.5)):
         head = ConseHead(1000, class_vectors[prompts].shape[1], top_k=top_k, temperature=temperature,
                          centring=centring)
         head.class_embeddings.copy_(class_vectors[prompts])

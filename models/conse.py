@@ -30,8 +30,8 @@ class ConseHead(nn.Module):
             raise ValueError(f"top_k must be an integer in 1..{num_classes}, got {top_k!r}")
         if not temperature > 0:
             raise ValueError(f"temperature must be positive, got {temperature!r}")
-        if not 0.0 <= centring <= 1.0:
-            raise ValueError(f"centring must be in [0, 1], got {centring!r}")
+        if not 0.0 <= centring <= 2.0:
+            raise ValueError(f"centring must be in [0, 2], got {centring!r}")
         self.top_k = top_k
         self.temperature = float(temperature)
         self.centring = float(centring)

@@ -7,7 +7,8 @@ bindspace made itself (e.g. the ConSE class embeddings, towers trained by bindsp
 weights are read from the installed packages, checked against their sha256, and loaded strictly.
 
 Tower types:
-- `efficientnet_lite` (image): `variant`, `weights`, and a `head` of type `conse` (`top_k`, `temperature`).
+- `efficientnet_lite` (image): `variant`, `weights`, and a `head` of type `conse` (`top_k`, `temperature`,
+  `centring`); `class_prompts` records the prompts its class embeddings were made with.
 - `bert_sentence` (text): `bert` (a `BertConfig` as a dict), `weights`.
 """
 
@@ -34,7 +35,7 @@ from .pretrained_files import PinnedFile, verified_path
 FAMILY = "towers"
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.safetensors"
-DESCRIPTIVE_KEYS = ("name", "description", "quality")
+DESCRIPTIVE_KEYS = ("name", "description", "quality", "class_prompts")
 TOWER_TYPES = ("efficientnet_lite", "bert_sentence")
 
 

@@ -31,7 +31,7 @@ MINILM_DIM = 384
 
 
 def minilm_efficientnet_config(
-    variant: str = "lite0", *, top_k: int = 10, temperature: float = 1.0
+    variant: str = "lite0", *, top_k: int = 10, temperature: float = 1.0, centring: float = 0.0
 ) -> dict[str, Any]:
     """A towers-model config: EfficientNet-Lite + ConSE into all-MiniLM-L6-v2's space, MiniLM for text."""
     return {
@@ -41,7 +41,7 @@ def minilm_efficientnet_config(
             "vision": {
                 "type": "efficientnet_lite", "variant": variant,
                 "weights": PINNED_FILES[f"efficientnet-{variant}"].to_dict(),
-                "head": {"type": "conse", "top_k": top_k, "temperature": temperature},
+                "head": {"type": "conse", "top_k": top_k, "temperature": temperature, "centring": centring},
             },
             "text": {"type": "bert_sentence", "bert": {}, "weights": PINNED_FILES["all-minilm-l6-v2"].to_dict()},
         },

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from bindspace.app.main import create_app
-from bindspace.app.settings import Settings
+from bindspace.engine.settings import Settings
 from bindspace.models.kinds import build_preprocessors
 from bindspace.models.tower_model import TowerModel, TowerModelConfig, load_pretrained_backbone, save_tower_model
 from bindspace.models.tower_presets import minilm_efficientnet_config

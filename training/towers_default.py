@@ -18,6 +18,13 @@ from bindspace.models.tower_model import TowerModel, TowerModelConfig, load_pret
 from bindspace.models.tower_presets import minilm_efficientnet_config
 from bindspace.training.imagenet_names import imagenet_class_names
 
+ENSEMBLE_PROMPTS = ("a photo of a {}.", "a blurry photo of a {}.", "a close-up photo of a {}.",
+                    "a photo of the large {}.", "a photo of the small {}.", "a low resolution photo of a {}.",
+                    "a good photo of a {}.")
+
+TOWERS_BRIDGE: dict[str, Any] = {"prompts": ENSEMBLE_PROMPTS, "top_k": 20, "temperature": 2.0, "centring": 1.0}
+"""The ConSE settings that measured best on the real evaluation sets (bench/results/bridge_variants.md)."""
+
 
 def pretrained_towers(config: dict[str, Any]) -> TowerModel:
     """A towers model with every backbone loaded from its pinned package (own weights still empty)."""
@@ -33,12 +40,13 @@ def build_towers_model(
     variant: str = "lite0",
     top_k: int = 10,
     temperature: float = 1.0,
+    centring: float = 0.0,
     prompts: Sequence[str] = ("a photo of a {}.",),
     **info: Any,
 ) -> Path:
     """Write an EfficientNet-Lite + ConSE / MiniLM towers model directory; `info` goes into its config
     (name, description, quality)."""
-    config = minilm_efficientnet_config(variant, top_k=top_k, temperature=temperature)
+    config = minilm_efficientnet_config(variant, top_k=top_k, temperature=temperature, centring=centring)
     model = pretrained_towers(config)
     text = build_preprocessors(**config["preprocessing"])["text"]
     with torch.inference_mode():
@@ -46,4 +54,4 @@ def build_towers_model(
             lambda texts: model.encode("text", text.batch(texts)), [[n] for n in imagenet_class_names()], prompts
         )
     model.towers["vision"].head.class_embeddings.copy_(embeddings)
-    return save_tower_model(model, directory, **info)
+    return save_tower_model(model, directory, class_prompts=list(prompts), **info)
