@@ -22,7 +22,7 @@ ENSEMBLE_PROMPTS = ("a photo of a {}.", "a blurry photo of a {}.", "a close-up p
                     "a photo of the large {}.", "a photo of the small {}.", "a low resolution photo of a {}.",
                     "a good photo of a {}.")
 
-TOWERS_BRIDGE: dict[str, Any] = {"prompts": ENSEMBLE_PROMPTS, "top_k": 20, "temperature": 2.0, "centring": 1.0}
+TOWERS_BRIDGE: dict[str, Any] = {"prompts": ENSEMBLE_PROMPTS, "top_k": 10, "temperature": 3.0, "centring": 1.0}
 """The ConSE settings that measured best on the real evaluation sets (bench/results/bridge_variants.md)."""
 
 
