@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 import torch
+import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 from torch import nn
 
@@ -71,7 +72,11 @@ class TowerModelConfig:
 
 
 class ImageTower(nn.Module):
-    """Images (B, 3, H, W) -> classifier logits -> ConSE head -> unit-length embeddings."""
+    """Images (B, 3, H, W) -> classifier logits -> ConSE head -> unit-length embeddings.
+
+    A video batch (B, S, 3, T, H, W), clips of frames as the video preprocessing makes them, is embedded
+    frame by frame and averaged per video.
+    """
 
     def __init__(self, spec: Mapping[str, Any], dim: int) -> None:
         super().__init__()
@@ -82,8 +87,14 @@ class ImageTower(nn.Module):
         self.head = ConseHead(self.backbone.config.num_classes, dim, **head)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.ndim == 6 and x.shape[2] == 3 and x.is_floating_point():
+            videos, frames = x.shape[0], x.shape[1] * x.shape[3]
+            images = x.permute(0, 1, 3, 2, 4, 5).flatten(0, 2)  # (B * S * T, 3, H, W)
+            per_frame = self.head(self.backbone(images)).unflatten(0, (videos, frames))
+            return F.normalize(per_frame.mean(dim=1), dim=-1)
         if x.ndim != 4 or x.shape[1] != 3 or not x.is_floating_point():
-            raise InputError(f"vision input must be a float tensor of shape (B, 3, H, W), got {tuple(x.shape)}")
+            raise InputError("vision input must be a float tensor of shape (B, 3, H, W), or (B, S, 3, T, H, W) "
+                             f"for videos, got {tuple(x.shape)}")
         return self.head(self.backbone(x))
 
 

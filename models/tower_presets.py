@@ -47,6 +47,8 @@ def minilm_efficientnet_config(
         },
         "preprocessing": {
             "image": {"preprocessor": "fast", "size": VARIANTS[variant][2], "mean": [0.5] * 3, "std": [0.5] * 3},
+            # Video frames keep the video preprocessing's 224-pixel crops, normalised as the image tower wants.
+            "video": {"mean": [0.5] * 3, "std": [0.5] * 3},
             "text": {"preprocessor": "wordpiece", "max_tokens": MINILM_MAX_TOKENS,
                      "tokenizer_file": PINNED_FILES["all-minilm-l6-v2-tokenizer"].to_dict()},
         },

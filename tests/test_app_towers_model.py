@@ -84,3 +84,17 @@ def test_a_kind_without_a_tower_is_a_400(client) -> None:
     response = client.post("/v1/embed", json={"modality": "audio", "inputs": ["AAAA"]})
     assert response.status_code == 400
     assert "audio" in json.dumps(response.json())
+
+
+def test_video_goes_through_the_image_tower_frame_by_frame(client, towers_dir) -> None:
+    from live_server import mp4_bytes
+
+    _, model, config = towers_dir
+    data = mp4_bytes()
+    served = client.post("/v1/embed", json={"modality": "video", "inputs": [base64.b64encode(data).decode()]})
+    assert served.status_code == 200, served.text
+    clips = build_preprocessors(**config["preprocessing"])["video"](data)  # (S, 3, T, 224, 224)
+    frames = clips.permute(0, 2, 1, 3, 4).flatten(0, 1)
+    with torch.inference_mode():
+        expected = torch.nn.functional.normalize(model.encode("vision", frames).mean(dim=0), dim=-1)
+    torch.testing.assert_close(torch.tensor(served.json()["data"][0]["embedding"]), expected, atol=1e-5, rtol=0)

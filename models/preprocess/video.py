@@ -51,10 +51,17 @@ class VideoPreprocessor(Preprocessor):
 
     kind = "video"
 
-    def __init__(self, limits: InputLimits | None = None) -> None:
+    def __init__(
+        self,
+        limits: InputLimits | None = None,
+        *,
+        mean: tuple[float, float, float] = CLIP_MEAN,
+        std: tuple[float, float, float] = CLIP_STD,
+    ) -> None:
+        """`mean`/`std`: the per-channel normalisation (CLIP's unless a model directory asks for another)."""
         super().__init__(limits)
-        self._mean = np.array(CLIP_MEAN, dtype=np.float32).reshape(3, 1, 1)
-        self._std = np.array(CLIP_STD, dtype=np.float32).reshape(3, 1, 1)
+        self._mean = np.array(mean, dtype=np.float32).reshape(3, 1, 1)
+        self._std = np.array(std, dtype=np.float32).reshape(3, 1, 1)
 
     def __call__(self, source: Source) -> torch.Tensor:
         resolved = resolve_source(source, self.kind, self.limits.max_video_bytes)
