@@ -178,7 +178,8 @@ async def load(port: int, bodies: list[bytes], per_request: int, clients: int, s
     finally:
         for connection in connections:
             connection.close()
-    values = np.array(latencies) * 1000
+    # No request may finish within `seconds` on a slow model: its latencies are then unknown (NaN).
+    values = np.array(latencies) * 1000 if latencies else np.array([np.nan])
     return {"throughput": len(latencies) * per_request / seconds, "p50": float(np.percentile(values, 50)),
             "p99": float(np.percentile(values, 99)), "requests": len(latencies), "errors": errors}
 
