@@ -23,6 +23,7 @@ from bindspace.app.routers.embed.router import router as embed_router
 from bindspace.app.routers.embeddings.router import router as embeddings_router
 from bindspace.app.routers.model_info.router import router as model_info_router
 from bindspace.app.routers.operations.router import router as operations_router
+from bindspace.app.routers.page.router import router as page_router
 from bindspace.app.routers.weaviate.router import protected as weaviate_protected_router
 from bindspace.app.routers.weaviate.router import router as weaviate_router
 from bindspace.app.runtime import Runtime
@@ -35,6 +36,7 @@ Embeddings for images, video, text, audio, depth, thermal and IMU data in one sp
 * OpenAI-compatible `POST /v1/embeddings`.
 * Weaviate multi2vec-bind drop-in: `POST /vectorize`, `GET /meta`, `/.well-known/live|ready`.
 * Operations: `/healthz`, `/readyz`, `/metrics`.
+* A web page at `/` to search, label and manage collections in a browser.
 
 Errors on `/v1` use one envelope: `{"error": {"message", "type", "param", "code"}}`.
 When API keys are configured, send `Authorization: Bearer <key>` to every route except the
@@ -44,6 +46,7 @@ operations routes, the Weaviate probes and these docs.
 ROUTERS = (
     operations_router,
     docs_router,
+    page_router,
     embed_router,
     embeddings_router,
     collections_router,

@@ -188,12 +188,12 @@ def encoder_throughput(settings, modality: str, inputs: list[str], batch: int, s
     """Inputs/s of the in-process encoder on preprocessed batches of `batch` (the model alone)."""
     from bindspace.engine.engine import load_encoder
     from bench.pipeline import encoder_rate
-    from bindspace.models.factory import model_preprocessing
-    from bindspace.models.kinds import build_preprocessors, encoder_of
+    from bindspace.models.factory import read_model_config
+    from bindspace.models.kinds import build_preprocessors, encoder_of, preprocess_options
 
     encoder, _ = load_encoder(settings, settings.model)
     kind = "text" if modality == "text" else "image"
-    preprocess = build_preprocessors(settings.input_limits(), **model_preprocessing(settings.model))[kind]
+    preprocess = build_preprocessors(settings.input_limits(), **preprocess_options(read_model_config(settings.model)[0]))[kind]
     raw = [base64.b64decode(x.split(",", 1)[1]) if kind == "image" else x for x in inputs[:batch]]
     tensor = torch.stack([preprocess(x) for x in raw])
     return encoder_rate(encoder, encoder_of(kind), tensor, seconds)

@@ -30,8 +30,8 @@ from bindspace.engine.metrics import Metrics
 from bindspace.engine.model_source import resolve_model_dir
 from bindspace.engine.settings import Settings
 from bindspace.models import load_model
-from bindspace.models.factory import model_preprocessing, read_model_config
-from bindspace.models.kinds import build_preprocessors, encoder_of, get_kind, kind_names
+from bindspace.models.factory import read_model_config
+from bindspace.models.kinds import build_preprocessors, encoder_of, get_kind, kind_names, preprocess_options
 
 log = logging.getLogger("bindspace.engine")
 
@@ -101,9 +101,11 @@ class Engine:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.model_dir = resolve_model_dir(settings.model)
+        self.model_dir = resolve_model_dir(settings.model, settings.model_dir)
         self.metrics = Metrics()
-        self.preprocessors = build_preprocessors(settings.input_limits(), **model_preprocessing(self.model_dir))
+        self.preprocessors = build_preprocessors(
+            settings.input_limits(), **preprocess_options(read_model_config(self.model_dir)[0])
+        )
         self.labels = LabelCache(settings.label_cache_size)
         self.executor: ThreadPoolExecutor | None = None
         self.info: ModelInfo | None = None

@@ -27,7 +27,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from bindspace.models.model import ImageBindModel, RepeatFrames, modality_of
-from bindspace.models.transformer import Attention, Mlp, split_heads
+from bindspace.models.transformer import Attention, Mlp, quick_gelu, split_heads
 
 # Modules whose own parameters feed matrix multiplies; their weights are converted for reduced precision.
 MATMUL_MODULES = (nn.Linear, nn.Conv2d, nn.Conv3d, Attention)
@@ -134,15 +134,17 @@ class PackedLinear(nn.Module):
 
 
 class PackedMlp(nn.Module):
-    """`Mlp` (fc1 -> exact GELU -> fc2) with packed weights and GELU fused into fc1."""
+    """`Mlp` with packed weights; exact GELU is fused into fc1, QuickGELU runs between the layers."""
 
     def __init__(self, mlp: Mlp, dtype: torch.dtype) -> None:
         super().__init__()
-        self.fc1 = PackedLinear(mlp.fc1.weight, mlp.fc1.bias, dtype, gelu=True)
+        self.quick_gelu = mlp.activation == "quick_gelu"
+        self.fc1 = PackedLinear(mlp.fc1.weight, mlp.fc1.bias, dtype, gelu=not self.quick_gelu)
         self.fc2 = PackedLinear(mlp.fc2.weight, mlp.fc2.bias, dtype)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.fc2(self.fc1(x))
+        hidden = self.fc1(x)
+        return self.fc2(quick_gelu(hidden) if self.quick_gelu else hidden)
 
 
 class PackedAttention(nn.Module):

@@ -40,8 +40,14 @@ class Settings(BaseSettings):
     # The model.
     model: Path | None = Field(
         None,
-        description="Model directory (as written by models.save_model). Default: the bundled default model "
+        description="Model directory (as written by models.save_model), or the name of a model installed in "
+        "the model store by `bindspace pull` / `bindspace convert`. Default: the bundled default model "
         "at models/weights/default/ inside the installed models package.",
+    )
+    model_dir: Path | None = Field(
+        None,
+        description="The model store, where `bindspace pull` and `bindspace convert` install models. Default: "
+        "bindspace/models in the user's cache directory ($XDG_CACHE_HOME, else ~/.cache).",
     )
     model_name: str | None = Field(
         None, description="Name the API reports for the model (default: its `name`, else its directory name)."
@@ -101,6 +107,9 @@ class Settings(BaseSettings):
     max_templates: int = Field(100, ge=1, description="Most hypothesis templates in one classification request.")
     max_prompts: int = Field(10_000, ge=1, description="Most labels x templates in one classification request.")
     label_cache_size: int = Field(4096, ge=0, description="Label-embedding LRU entries (0 disables the cache).")
+    max_media_bytes: int = Field(8 * 1024 * 1024, ge=1024,
+                                 description="Largest preview file a collection keeps per item (larger: a thumbnail).")
+    thumbnail_side: int = Field(256, ge=16, le=4096, description="Longest side of image, video and map thumbnails.")
 
     # Input limits, passed to models.preprocess.InputLimits (same names; max_input_bytes is its max_bytes).
     max_input_bytes: int = Field(InputLimits.max_bytes, ge=1, description="Largest encoded input, except video.")

@@ -38,6 +38,7 @@ from bindspace.index.exact import exact_top_k, rerank
 from bindspace.index.files import tmp_path
 from bindspace.index.filters import MetadataFilter, parse_filter
 from bindspace.index.maintenance import MaintenanceWorker
+from bindspace.index.media import MediaStore, StoredMedia
 from bindspace.index.membership import Membership
 from bindspace.index.records import CollectionInfo, CollectionStats, Hit, Item
 from bindspace.index.rwlock import ReadWriteLock
@@ -49,6 +50,7 @@ log = logging.getLogger("bindspace.index")
 
 STORE_FILE = "items.sqlite3"
 SNAPSHOT_FILE = "index.snapshot"
+MEDIA_DIR = "media"
 _CHUNK = 65_536
 
 
@@ -74,6 +76,7 @@ class Collection:
         self._closed = False
         self._failure: str | None = None
         self._snapshot_path = self.directory / SNAPSHOT_FILE
+        self.media = MediaStore(self.directory / MEDIA_DIR)
         self._snapshot_seq = -1
         self._unsaved = 0
         try:
@@ -127,16 +130,22 @@ class Collection:
 
     # -- writes --------------------------------------------------------------------------------------
 
-    def upsert(self, items: Sequence[Item]) -> None:
+    def upsert(self, items: Sequence[Item], media: Mapping[str, StoredMedia] | None = None) -> None:
         """Add the items, replacing (vector, modality and metadata) any existing item with the same id.
-        The batch is atomic and durable when this returns. Cosine collections store normalized vectors."""
+        The batch is atomic and durable when this returns. Cosine collections store normalized vectors.
+        `media` maps ids of the batch to their preview; a replaced item's old preview is deleted."""
         batch = prepare_items(items, self.spec.dimension, self.spec.metric, self._limits)
         if not batch.ids:
             return
+        media = media or {}
         with self._writing:
             self._check_usable(writing=True)
+            self.media.remove(i for i in batch.ids if i not in media)
             result = self._store.upsert(batch, purge_through=self._seq)
             self._apply(result, batch.vectors)
+            for item_id in batch.ids:
+                if item_id in media:
+                    self.media.put(item_id, media[item_id])
         self._schedule_maintenance()
 
     def delete(self, ids: Sequence[str]) -> int:
@@ -147,6 +156,7 @@ class Collection:
             return 0
         with self._writing:
             self._check_usable(writing=True)
+            self.media.remove(ids)
             result = self._store.delete(ids, purge_through=self._seq)
             if result is None:
                 return 0
@@ -207,7 +217,7 @@ class Collection:
             self._check_usable()
             return CollectionInfo(
                 self.name, self.spec.dimension, self.spec.metric, self.spec.index,
-                self._membership.count(), self._membership.counts_by_modality(),
+                self._membership.count(), self._membership.counts_by_modality(), self.spec.media,
             )
 
     def stats(self) -> CollectionStats:

@@ -49,6 +49,7 @@ class CollectionSpec:
     `index` is a FAISS-style factory string (`Flat`, `HNSW32`, `IVF1024,Flat`, `IVF1024,PQ64`).
     `train_size` is the number of items after which a trainable index is trained (None: the backend's
     recommendation). `search_params` are the defaults for search-time parameters such as `nprobe`.
+    `media` is what the collection keeps for previews (`index.media.MEDIA_POLICIES`).
     """
 
     name: str
@@ -57,6 +58,7 @@ class CollectionSpec:
     index: str = "Flat"
     train_size: int | None = None
     search_params: dict[str, Any] = field(default_factory=dict)
+    media: str = "none"
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""

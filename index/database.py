@@ -1,8 +1,9 @@
 """A data directory of named collections, owned by one `Database` at a time.
 
 Layout: `LOCK` (flock'd while open), `FORMAT` (layout version), `collections/<name>/` holding
-`items.sqlite3` and `index.snapshot`. A collection directory is prepared under a hidden name and
-renamed into place, and renamed away before it is deleted, so a crash never leaves half of one.
+`items.sqlite3`, `index.snapshot` and `media/` (previews, when the collection keeps them). A collection
+directory is prepared under a hidden name and renamed into place, and renamed away before it is deleted,
+so a crash never leaves half of one.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from bindspace.index.errors import (
 )
 from bindspace.index.faiss_backend import FaissBackendFactory
 from bindspace.index.files import DirectoryLock, atomic_write, fsync_dir
+from bindspace.index.media import MEDIA_POLICIES
 from bindspace.index.records import CollectionInfo
 from bindspace.index.store import ItemStore
 from bindspace.index.validation import check_collection_name
@@ -88,13 +90,15 @@ class Database:
         index: str = "Flat",
         train_size: int | None = None,
         search_params: dict[str, Any] | None = None,
+        media: str = "none",
     ) -> Collection:
         """Create an empty collection.
 
         `metric`: `cosine` (vectors normalized on the way in), `ip` or `l2`. `index`: a FAISS factory
         string (`Flat`, `HNSW32`, `IVF1024,Flat`, `IVF1024,PQ64`, ...). `train_size`: items after
         which a trainable index is trained (default: FAISS's recommended minimum). `search_params`:
-        defaults for `nprobe` / `efSearch`.
+        defaults for `nprobe` / `efSearch`. `media`: what the collection keeps for previews (`none`,
+        `original` or `thumbnail`, see `Collection.media`).
         """
         check_collection_name(name)
         most = self._limits.max_dimension
@@ -102,7 +106,9 @@ class Database:
             raise InvalidIndexSpecError(f"dimension must be an integer from 1 to {most}, got {dimension!r}")
         if not isinstance(index, str):
             raise InvalidIndexSpecError(f"index must be a factory string such as 'Flat', got {index!r}")
-        spec = CollectionSpec(name, dimension, metric, index, train_size, dict(search_params or {}))
+        if media not in MEDIA_POLICIES:
+            raise InvalidIndexSpecError(f"media must be one of {', '.join(MEDIA_POLICIES)}, got {media!r}")
+        spec = CollectionSpec(name, dimension, metric, index, train_size, dict(search_params or {}), media)
         self._factory.check_spec(spec)
         with self._mutex:
             self._check_open()

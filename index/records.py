@@ -39,6 +39,7 @@ class CollectionInfo:
     index: str
     count: int
     counts_by_modality: dict[str, int]
+    media: str = "none"
 
 
 @dataclass(frozen=True)

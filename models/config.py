@@ -9,6 +9,9 @@ from typing import Any, Mapping
 
 MODALITIES: tuple[str, ...] = ("vision", "text", "audio", "depth", "thermal", "imu")
 
+ACTIVATIONS: tuple[str, ...] = ("gelu", "quick_gelu")
+"""MLP activations of the transformer blocks (`ModelConfig.vision_text_activation`)."""
+
 # Integer sizes that every modality has, as fields named `<modality>_<size>`.
 _ENCODER_SIZES = ("embed_dim", "num_blocks", "num_heads")
 
@@ -37,6 +40,16 @@ class ModelConfig:
     context_length: int = 77
     vocab_size: int = 49408
     text_logit_scale_init: float = 1 / 0.07
+    # The MLP activation of the vision and text blocks: "gelu" (ImageBind, most OpenCLIP models) or
+    # "quick_gelu" (OpenAI's CLIP and the *-quickgelu OpenCLIP models).
+    vision_text_activation: str = "gelu"
+    # Hidden widths of the vision and text MLPs; None is ImageBind's 4 x embed_dim (OpenCLIP's
+    # ViT-g-14 and ViT-bigG-14 vision towers are wider).
+    vision_mlp_dim: int | None = None
+    text_mlp_dim: int | None = None
+    # Per-channel normalization of images and video frames (CLIP's by default; some OpenCLIP tags differ).
+    image_mean: tuple[float, float, float] = (0.48145466, 0.4578275, 0.40821073)
+    image_std: tuple[float, float, float] = (0.26862954, 0.26130258, 0.27577711)
 
     audio_embed_dim: int = 768
     audio_num_blocks: int = 12
@@ -80,7 +93,7 @@ class ModelConfig:
     modalities: tuple[str, ...] = MODALITIES
 
     def __post_init__(self) -> None:
-        for name in ("kernel_size", "modalities"):
+        for name in ("kernel_size", "modalities", "image_mean", "image_std"):
             if isinstance(getattr(self, name), list):  # as read from JSON
                 object.__setattr__(self, name, tuple(getattr(self, name)))
         problems = _problems(self)
@@ -152,6 +165,19 @@ def _problems(config: ModelConfig) -> list[str]:
         value = getattr(config, name)
         if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
             problems.append(f"{name} must be a positive number, got {value!r}")
+    for name in ("vision_mlp_dim", "text_mlp_dim"):
+        value = getattr(config, name)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value <= 0):
+            problems.append(f"{name} must be a positive integer or null, got {value!r}")
+    if config.vision_text_activation not in ACTIVATIONS:
+        problems.append(f"vision_text_activation must be one of {ACTIVATIONS}, got {config.vision_text_activation!r}")
+    for name in ("image_mean", "image_std"):
+        value = getattr(config, name)
+        if not (isinstance(value, tuple) and len(value) == 3
+                and all(isinstance(v, (int, float)) and math.isfinite(v) for v in value)):
+            problems.append(f"{name} must be three numbers (R, G, B), got {value!r}")
+    if isinstance(config.image_std, tuple) and any(isinstance(v, (int, float)) and v <= 0 for v in config.image_std):
+        problems.append(f"image_std must be positive, got {config.image_std!r}")
     modalities = config.modalities
     if not isinstance(modalities, tuple) or not modalities or len(set(modalities)) != len(modalities) \
             or any(m not in MODALITIES for m in modalities):

@@ -104,17 +104,6 @@ def model_family(directory: str | os.PathLike) -> str:
     return _read_config_json(directory).get("family", IMAGEBIND_FAMILY)
 
 
-def model_preprocessing(directory: str | os.PathLike) -> dict[str, dict[str, Any]]:
-    """Per-input-kind preprocessing options a model directory asks for (`build_preprocessors(**these)`).
-
-    An unreadable config gives none: loading the model reports that config's problem.
-    """
-    try:
-        return dict(_read_config_json(directory).get("preprocessing", {}))
-    except ValueError:
-        return {}
-
-
 def _read_config_json(directory: str | os.PathLike) -> dict[str, Any]:
     path = Path(directory) / CONFIG_FILE
     try:

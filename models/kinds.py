@@ -102,7 +102,7 @@ ALTERNATIVE_PREPROCESSORS: dict[tuple[str, str], type[Preprocessor]] = {
     ("text", "wordpiece"): WordPieceTextPreprocessor,
 }
 """Other preprocessings of a kind, chosen by its `"preprocessor"` option; a model directory's config
-names the ones its towers need (`bindspace.models.factory.model_preprocessing`)."""
+names the ones its towers need (`preprocess_options`)."""
 
 
 class UnknownKindError(KeyError):
@@ -176,3 +176,16 @@ def _build(spec: KindSpec, limits: InputLimits, options: dict[str, Any]) -> Prep
         known = [n for kind, n in ALTERNATIVE_PREPROCESSORS if kind == spec.name]
         raise ValueError(f"unknown {spec.name} preprocessor {name!r}; choose one of {known}")
     return ALTERNATIVE_PREPROCESSORS[spec.name, name](limits, **options)
+
+
+def preprocess_options(config: Any) -> dict[str, dict[str, Any]]:
+    """`build_preprocessors` options that size and normalize images and video frames as the model
+    (a `ModelConfig`) was trained: an OpenCLIP anchor trained at 336 pixels gets 336-pixel crops. A towers
+    model (`TowerModelConfig`) states its per-kind options itself, in its config's `preprocessing`."""
+    if hasattr(config, "preprocessing"):
+        return {kind: dict(options) for kind, options in config.preprocessing.items()}
+    vision = {"size": config.image_size, "mean": tuple(config.image_mean), "std": tuple(config.image_std)}
+    return {
+        name: dict(vision) for name, spec in KINDS.items()
+        if issubclass(spec.preprocessor, (ImagePreprocessor, VideoPreprocessor))
+    }

@@ -231,6 +231,8 @@ def _trunk(config: ModelConfig, modality: str) -> Transformer:
         drop_path=getattr(config, f"{modality}_drop_path", 0.0),
         pre_norm=modality == "vision",
         eps=config.layer_norm_eps,
+        activation=config.vision_text_activation if modality in ("vision", "text") else "gelu",
+        mlp_dim=getattr(config, f"{modality}_mlp_dim", None),
     )
 
 

@@ -11,6 +11,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .config import ACTIVATIONS
+
 
 class Attention(nn.Module):
     """Multi-head self-attention with a packed input projection.
@@ -70,16 +72,25 @@ def split_heads(
     return q, k, v, attn_mask
 
 
-class Mlp(nn.Module):
-    """fc1 -> exact GELU -> fc2."""
+def quick_gelu(x: torch.Tensor) -> torch.Tensor:
+    """x * sigmoid(1.702 x): the GELU approximation OpenAI's CLIP was trained with."""
+    return x * torch.sigmoid(1.702 * x)
 
-    def __init__(self, dim: int, hidden_dim: int) -> None:
+
+class Mlp(nn.Module):
+    """fc1 -> activation (exact GELU, or QuickGELU for OpenAI-style CLIP towers) -> fc2."""
+
+    def __init__(self, dim: int, hidden_dim: int, activation: str = "gelu") -> None:
         super().__init__()
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"unknown activation {activation!r}; known: {ACTIVATIONS}")
+        self.activation = activation
         self.fc1 = nn.Linear(dim, hidden_dim)
         self.fc2 = nn.Linear(hidden_dim, dim)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.fc2(F.gelu(self.fc1(x)))
+        hidden = self.fc1(x)
+        return self.fc2(F.gelu(hidden) if self.activation == "gelu" else quick_gelu(hidden))
 
 
 class DropPath(nn.Module):
@@ -104,12 +115,14 @@ class Block(nn.Module):
     """`x + attn(norm_1(x))`, then `x + mlp(norm_2(x))`."""
 
     def __init__(
-        self, dim: int, num_heads: int, *, add_bias_kv: bool, drop_path: float, eps: float
+        self, dim: int, num_heads: int, *, add_bias_kv: bool, drop_path: float, eps: float,
+        activation: str = "gelu",
+        mlp_dim: int | None = None,
     ) -> None:
         super().__init__()
         self.attn = Attention(dim, num_heads, add_bias_kv=add_bias_kv)
         self.norm_1 = nn.LayerNorm(dim, eps=eps)
-        self.mlp = Mlp(dim, 4 * dim)
+        self.mlp = Mlp(dim, mlp_dim or 4 * dim, activation)
         self.norm_2 = nn.LayerNorm(dim, eps=eps)
         self.drop_path = DropPath(drop_path)
 
@@ -135,6 +148,8 @@ class Transformer(nn.Module):
         drop_path: float = 0.0,
         pre_norm: bool = False,
         eps: float = 1e-6,
+        activation: str = "gelu",
+        mlp_dim: int | None = None,
     ) -> None:
         super().__init__()
         self.pre_transformer_layer = (
@@ -142,7 +157,9 @@ class Transformer(nn.Module):
         )
         rates = torch.linspace(0, drop_path, num_blocks, device="cpu").tolist()
         self.blocks = nn.ModuleList(
-            Block(dim, num_heads, add_bias_kv=add_bias_kv, drop_path=rate, eps=eps) for rate in rates
+            Block(dim, num_heads, add_bias_kv=add_bias_kv, drop_path=rate, eps=eps, activation=activation,
+                  mlp_dim=mlp_dim)
+            for rate in rates
         )
 
     def forward(self, x: torch.Tensor, attn_mask: torch.Tensor | None = None) -> torch.Tensor:

@@ -26,6 +26,8 @@ OPEN_ROUTES = {
     ("HEAD", "/openapi.json"),
     ("GET", "/docs"),
     ("GET", "/docs/swagger"),
+    ("GET", "/"),
+    ("GET", "/ui/{asset}"),
 }
 
 
@@ -42,7 +44,7 @@ def app_routes(server: LiveServer) -> list[tuple[str, str]]:
 
 
 def concrete(path: str) -> str:
-    return path.replace("{name}", "somecollection").replace("{item_id:path}", "some/item").replace("{item_id}", "x")
+    return path.replace("{name}", "somecollection").replace("{item_id:path}", "some/item").replace("{item_id}", "x").replace("{asset}", "page.js")
 
 
 def test_every_route_is_either_open_or_protected(server) -> None:

@@ -62,7 +62,7 @@ def test_collection_lifecycle(http) -> None:
     created = http.post("/v1/collections", json={"name": "lifecycle", "index": "HNSW16"})
     assert created.status_code == 201
     assert created.json() == {"name": "lifecycle", "dimension": 48, "metric": "cosine", "index": "HNSW16",
-                              "count": 0, "counts_by_modality": {}}
+                              "count": 0, "counts_by_modality": {}, "media": "none"}
     assert http.post("/v1/collections", json={"name": "lifecycle"}).status_code == 409
     assert "lifecycle" in [c["name"] for c in http.get("/v1/collections").json()["data"]]
     assert http.get("/v1/collections/lifecycle").json()["count"] == 0

@@ -104,10 +104,22 @@ def test_local_checkpoint_path(clip_model, converted, images, tokens, tmp_path):
         from_open_clip("ViT-B-32", pretrained=tmp_path / "missing.pt")
 
 
-def test_quickgelu_architectures_are_rejected():
-    model = open_clip.create_model("ViT-B-32-quickgelu", pretrained=None)
-    with pytest.raises(UnsupportedOpenClipModel, match="QuickGELU"):
-        from_open_clip(model)
+@pytest.mark.parametrize(
+    "architecture, message",
+    [("xlm-roberta-base-ViT-B-32", "Hugging Face text tower"), ("convnext_base", "timm vision tower"),
+     ("no-such-arch", "built-in")],
+)
+def test_hub_backed_architectures_are_refused_before_building(monkeypatch, architecture, message):
+    """Towers that open_clip builds from hub configs are refused without any hub look-up."""
+    import huggingface_hub
+
+    def no_hub(*args, **kwargs):
+        raise AssertionError("the Hugging Face hub was called")
+
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", no_hub)
+    monkeypatch.setattr(open_clip.pretrained, "hf_hub_download", no_hub, raising=False)
+    with pytest.raises(UnsupportedOpenClipModel, match=message):
+        from_open_clip(architecture)
 
 
 @pytest.mark.parametrize(

@@ -29,3 +29,6 @@ def test_a_regular_install_holds_only_the_bindspace_namespace(tmp_path) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().startswith(str(target / "bindspace" / "models"))
     assert list((target / "bindspace" / "models" / "weights" / "default").glob("*.json"))
+    assert (target / "bindspace" / "models" / "store" / "registry.json").is_file()
+    page = target / "bindspace" / "app" / "routers" / "page" / "static"
+    assert {path.name for path in page.iterdir()} == {"index.html", "page.css", "page.js", "api.js", "dom.js", "files.js", "previews.js"}

@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     """Check the model exists, then serve until interrupted."""
     settings = settings_from_env()
     try:
-        resolve_model_dir(settings.model)
+        resolve_model_dir(settings.model, settings.model_dir)
     except ModelNotFoundError as exc:
         print(f"bindspace serve: {exc}", file=sys.stderr)
         return 2

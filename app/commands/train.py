@@ -137,7 +137,7 @@ def _split_records(args: argparse.Namespace, kinds: list[str]):
 def run_train(args: argparse.Namespace) -> int:
     """Train one stage and write the model; exit 2 on bad input."""
     from bindspace.models.errors import InputError
-    from bindspace.models.kinds import build_preprocessors, encoder_of
+    from bindspace.models.kinds import build_preprocessors, encoder_of, preprocess_options
     from bindspace.training.anchor import save_model_weights
     from bindspace.training.manifest import ManifestError
     from bindspace.training.stage import BINDING_TEMPERATURES, StageConfig
@@ -161,7 +161,8 @@ def run_train(args: argparse.Namespace) -> int:
         model = _start_model(args, sorted({encoder_of(kind) for kind in pair}))
         train_records, val_records = _split_records(args, list(pair))
         options = TrainOptions(run_dir=args.run_dir, **_options(args))
-        result = StageTrainer(model, stage, train_records, val_records, build_preprocessors(), options).run()
+        preprocessors = build_preprocessors(**preprocess_options(model.config))
+        result = StageTrainer(model, stage, train_records, val_records, preprocessors, options).run()
     except (ManifestError, InputError, ValueError, FileNotFoundError) as error:
         print(f"bindspace train: {error}", file=sys.stderr)
         return 2
@@ -231,9 +232,8 @@ def _register_eval(subparsers: argparse._SubParsersAction) -> None:
 
 def run_eval(args: argparse.Namespace) -> int:
     from bindspace.models import load_model
-    from bindspace.models.factory import model_preprocessing
     from bindspace.models.errors import InputError
-    from bindspace.models.kinds import build_preprocessors, encoder_of
+    from bindspace.models.kinds import build_preprocessors, encoder_of, preprocess_options
     from bindspace.training.cache import TensorCache
     from bindspace.training.evaluate import evaluate_model, read_class_prompts, report_markdown
     from bindspace.training.manifest import ManifestError, manifest_kinds, read_manifest
@@ -249,8 +249,8 @@ def run_eval(args: argparse.Namespace) -> int:
         records = read_manifest(manifest, kinds)
         prompts = read_class_prompts(classes) if classes else None
         cache = TensorCache(args.cache_dir, float_dtype="float32") if args.cache_dir else None
-        report = evaluate_model(model, records, build_preprocessors(**model_preprocessing(args.model)), kinds=kinds,
-                                class_prompts=prompts,
+        preprocessors = build_preprocessors(**preprocess_options(model.config))
+        report = evaluate_model(model, records, preprocessors, kinds=kinds, class_prompts=prompts,
                                 label_key=args.label_key, cache=cache, batch_size=args.batch_size,
                                 num_workers=args.workers)
     except (ManifestError, InputError, ValueError, FileNotFoundError) as error:

@@ -9,9 +9,10 @@ Contract (the reference ImageBind/CLIP transform):
    as 8-bit). Alpha is dropped by default, which is what the reference does (the colour stored
    under transparent pixels is kept); pass `background=(r, g, b)` to composite onto a colour.
 3. Resize the short side to 224 with Pillow's antialiased bicubic filter (long side truncated) and
-   take the centered 224 x 224 crop (torchvision `Resize(224)` + `CenterCrop(224)`).
+   take the centered 224 x 224 crop (torchvision `Resize(224)` + `CenterCrop(224)`). A model trained
+   at another resolution (e.g. a 336-pixel OpenCLIP anchor) passes its `size`.
 4. Scale to [0, 1] and normalize per channel with the CLIP mean (0.48145466, 0.4578275, 0.40821073)
-   and std (0.26862954, 0.26130258, 0.27577711).
+   and std (0.26862954, 0.26130258, 0.27577711), or the model's own `mean` and `std`.
 
 The result matches the reference preprocessing to within float32 rounding (the fixture images
 agree to 1e-5 per element).
@@ -36,7 +37,7 @@ ALPHA_MODES = ("RGBA", "RGBa", "LA", "La", "PA")
 
 
 class ImagePreprocessor(Preprocessor):
-    """Callable turning one image file (bytes or path) into a normalized (3, 224, 224) tensor."""
+    """Callable turning one image file (bytes or path) into a normalized (3, size, size) tensor."""
 
     kind = "image"
 
@@ -45,11 +46,15 @@ class ImagePreprocessor(Preprocessor):
         limits: InputLimits | None = None,
         *,
         background: tuple[int, int, int] | None = None,
+        size: int = IMAGE_SIZE,
+        mean: tuple[float, float, float] = CLIP_MEAN,
+        std: tuple[float, float, float] = CLIP_STD,
     ) -> None:
         super().__init__(limits)
         self.background = background
-        self._mean = np.array(CLIP_MEAN, dtype=np.float32).reshape(3, 1, 1)
-        self._std = np.array(CLIP_STD, dtype=np.float32).reshape(3, 1, 1)
+        self.size = size
+        self._mean = np.array(mean, dtype=np.float32).reshape(3, 1, 1)
+        self._std = np.array(std, dtype=np.float32).reshape(3, 1, 1)
 
     def __call__(self, source: Source) -> torch.Tensor:
         data = read_source(source, self.kind, self.limits.max_bytes)
@@ -58,7 +63,7 @@ class ImagePreprocessor(Preprocessor):
     def transform(self, image: Image.Image) -> torch.Tensor:
         """The tensor for an already decoded PIL image (any mode)."""
         rgb = rgb_image(image, self.background)
-        crop = resize_center_crop(rgb, IMAGE_SIZE, Image.Resampling.BICUBIC)
+        crop = resize_center_crop(rgb, self.size, Image.Resampling.BICUBIC)
         # NumPy rather than torch: single-threaded small ops avoid thread-pool overhead.
         pixels = np.asarray(crop, dtype=np.uint8).transpose(2, 0, 1).astype(np.float32) / 255
         return torch.from_numpy((pixels - self._mean) / self._std)

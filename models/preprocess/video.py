@@ -47,7 +47,7 @@ SEEK_GAP_SECONDS = 2
 
 
 class VideoPreprocessor(Preprocessor):
-    """Callable turning one video file (bytes or path) into (15, 3, 2, 224, 224) clips."""
+    """Callable turning one video file (bytes or path) into (15, 3, 2, size, size) clips (size 224 by default)."""
 
     kind = "video"
 
@@ -55,19 +55,20 @@ class VideoPreprocessor(Preprocessor):
         self,
         limits: InputLimits | None = None,
         *,
+        size: int = IMAGE_SIZE,
         mean: tuple[float, float, float] = CLIP_MEAN,
         std: tuple[float, float, float] = CLIP_STD,
     ) -> None:
-        """`mean`/`std`: the per-channel normalisation (CLIP's unless a model directory asks for another)."""
         super().__init__(limits)
+        self.size = size
         self._mean = np.array(mean, dtype=np.float32).reshape(3, 1, 1)
         self._std = np.array(std, dtype=np.float32).reshape(3, 1, 1)
 
     def __call__(self, source: Source) -> torch.Tensor:
         resolved = resolve_source(source, self.kind, self.limits.max_video_bytes)
         crops = np.stack(self._decode_crops(resolved))  # (clip, frame) order
-        clips = crops.reshape(NUM_CLIPS, 2, NUM_CROPS, 3, IMAGE_SIZE, IMAGE_SIZE)
-        clips = clips.transpose(0, 2, 3, 1, 4, 5).reshape(-1, 3, 2, IMAGE_SIZE, IMAGE_SIZE)
+        clips = crops.reshape(NUM_CLIPS, 2, NUM_CROPS, 3, self.size, self.size)
+        clips = clips.transpose(0, 2, 3, 1, 4, 5).reshape(-1, 3, 2, self.size, self.size)
         return torch.from_numpy(np.ascontiguousarray(clips))
 
     def _decode_crops(self, resolved: bytes | Path) -> list[np.ndarray]:
@@ -96,7 +97,7 @@ class VideoPreprocessor(Preprocessor):
                 for frame in frames:
                     if id(frame) not in crops:
                         self._check_size(frame.width, frame.height)
-                        crops[id(frame)] = self._frame_crops(resize_short_side(_rgb_array(frame)))
+                        crops[id(frame)] = self._frame_crops(resize_short_side(_rgb_array(frame), self.size))
                 return [crops[id(frame)] for frame in frames]
         except InputError:
             raise
@@ -117,16 +118,16 @@ class VideoPreprocessor(Preprocessor):
             )
 
     def _frame_crops(self, frame: np.ndarray) -> np.ndarray:
-        """(3, 3, 224, 224): the normalized start, center and end crops of one resized frame."""
+        """(3, 3, size, size): the normalized start, center and end crops of one resized frame."""
         normalized = (frame - self._mean) / self._std
         return np.stack([
-            normalized[:, top : top + IMAGE_SIZE, left : left + IMAGE_SIZE]
-            for top, left in crop_offsets(*frame.shape[1:])
+            normalized[:, top : top + self.size, left : left + self.size]
+            for top, left in crop_offsets(*frame.shape[1:], self.size)
         ])
 
 
-def resize_short_side(frame: np.ndarray) -> np.ndarray:
-    """(H, W, 3) uint8 -> (3, h, w) float32 in [0, 1] with short side 224.
+def resize_short_side(frame: np.ndarray, short: int = IMAGE_SIZE) -> np.ndarray:
+    """(H, W, 3) uint8 -> (3, h, w) float32 in [0, 1] with short side `short` (224 by default).
 
     Bilinear interpolation with half-pixel centers and no antialiasing, i.e. torch's
     `F.interpolate(mode="bilinear", align_corners=False)`, done one axis at a time so that only
@@ -134,9 +135,9 @@ def resize_short_side(frame: np.ndarray) -> np.ndarray:
     """
     height, width = frame.shape[:2]
     if width < height:
-        size = (math.floor(height / width * IMAGE_SIZE), IMAGE_SIZE)
+        size = (math.floor(height / width * short), short)
     else:
-        size = (IMAGE_SIZE, math.floor(width / height * IMAGE_SIZE))
+        size = (short, math.floor(width / height * short))
     resized = _linear_along(_linear_along(frame, size[0], axis=0), size[1], axis=1)
     return resized.transpose(2, 0, 1) / np.float32(255)
 
@@ -162,13 +163,13 @@ def clip_windows(duration: Fraction) -> list[tuple[Fraction, Fraction]]:
     return [(spacing * index, spacing * index + CLIP_SECONDS) for index in range(NUM_CLIPS)]
 
 
-def crop_offsets(height: int, width: int) -> list[tuple[int, int]]:
-    """(top, left) of the start, center and end 224 x 224 crops along the long side."""
-    top = math.ceil((height - IMAGE_SIZE) / 2)
-    left = math.ceil((width - IMAGE_SIZE) / 2)
+def crop_offsets(height: int, width: int, size: int = IMAGE_SIZE) -> list[tuple[int, int]]:
+    """(top, left) of the start, center and end `size` x `size` crops along the long side."""
+    top = math.ceil((height - size) / 2)
+    left = math.ceil((width - size) / 2)
     if height > width:
-        return [(0, left), (top, left), (height - IMAGE_SIZE, left)]
-    return [(top, 0), (top, left), (top, width - IMAGE_SIZE)]
+        return [(0, left), (top, left), (height - size, left)]
+    return [(top, 0), (top, left), (top, width - size)]
 
 
 def _duration(container: av.container.InputContainer, stream: av.video.VideoStream) -> Fraction:

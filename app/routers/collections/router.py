@@ -14,6 +14,7 @@ from bindspace.app.dependencies import get_runtime, ready_runtime
 from bindspace.engine.embedding import normalize_rows
 from bindspace.app.errors import ApiError, ErrorEnvelope, error_responses
 from bindspace.app.inputs import InputSpec, check_item_count
+from bindspace.app.media_preview import preview_media
 from bindspace.app.routers.collections.schemas import (
     CollectionCreate,
     CollectionList,
@@ -28,6 +29,7 @@ from bindspace.app.routers.collections.schemas import (
 )
 from bindspace.app.runtime import Runtime
 from bindspace.index import Collection, CollectionInfo, Item
+from bindspace.index.media import StoredMedia
 
 router = APIRouter(prefix="/v1/collections", tags=["collections"], dependencies=[Depends(require_api_key)],
                    responses=error_responses(ErrorEnvelope, 400, 401, 404, 409, 413, 415, 422, 429, 503))
@@ -35,7 +37,7 @@ router = APIRouter(prefix="/v1/collections", tags=["collections"], dependencies=
 
 def _out(info: CollectionInfo) -> dict:
     return {"name": info.name, "dimension": info.dimension, "metric": info.metric, "index": info.index,
-            "count": info.count, "counts_by_modality": info.counts_by_modality}
+            "count": info.count, "counts_by_modality": info.counts_by_modality, "media": info.media}
 
 
 async def _collection(runtime: Runtime, name: str) -> Collection:
@@ -79,6 +81,7 @@ async def create_collection(body: CollectionCreate, runtime: Runtime = Depends(r
     collection = await run_in_threadpool(
         runtime.database.create_collection, body.name, body.dimension or runtime.info.dimension,
         metric=body.metric, index=body.index, train_size=body.train_size, search_params=body.search_params,
+        media=body.media,
     )
     return _out(await run_in_threadpool(collection.info))
 
@@ -119,8 +122,51 @@ async def upsert_items(name: str, body: ItemsUpsert, runtime: Runtime = Depends(
         else:
             vector = np.asarray(item.vector, dtype=np.float32)
             items.append(Item(item.id, vector, item.modality or "vector", item.metadata))
-    await run_in_threadpool(collection.upsert, items)
+    media = await run_in_threadpool(_previews, runtime, collection.spec.media, body)
+    await run_in_threadpool(collection.upsert, items, media)
     return {"upserted": len(items), "ids": [item.id for item in items]}
+
+
+def _declared_type(spec: InputSpec) -> str | None:
+    if spec.data is None or not spec.data.startswith("data:"):
+        return None
+    return spec.data[len("data:"):].split(",", 1)[0].split(";", 1)[0].strip().lower() or None
+
+
+def _previews(runtime: Runtime, policy: str, body: ItemsUpsert) -> dict[str, StoredMedia]:
+    """The preview media of the upserted inputs, by id, under the collection's media policy."""
+    if policy == "none":
+        return {}
+    settings = runtime.settings
+    previews = {}
+    for index, item in enumerate(body.items):
+        if item.input is None:
+            continue
+        media = preview_media(item.input.modality, item.input.payload(f"items[{index}].input"),
+                              _declared_type(item.input), policy, settings.max_media_bytes,
+                              settings.thumbnail_side, settings.input_limits())
+        if media is not None:
+            previews[item.id] = media
+    return previews
+
+
+@router.get("/{name}/items/{item_id:path}/media", response_class=Response, summary="Get an item's preview media",
+            description="The original file or thumbnail the collection kept for the item (collection option "
+            "`media`). 404 `no_media` when it kept none. Served with a sandboxing Content-Security-Policy.",
+            responses={200: {"description": "The preview's bytes, with its media type.", "content": {
+                "image/jpeg": {"example": "(JPEG bytes)"}, "audio/wav": {"example": "(WAV bytes)"},
+                "text/csv": {"example": "acc_x,acc_y,acc_z,gyro_x,gyro_y,gyro_z\n0.1,0.0,9.8,0.0,0.0,0.0\n"}}}})
+async def get_item_media(name: str, item_id: str, runtime: Runtime = Depends(get_runtime)) -> Response:
+    """The item's stored preview, with its media type."""
+    collection = await _collection(runtime, name)
+    await run_in_threadpool(collection.get_item, item_id)
+    media = await run_in_threadpool(collection.media.get, item_id)
+    if media is None:
+        raise ApiError(404, f"item {item_id!r} of collection {name!r} has no stored media (collection media "
+                            f"option: {collection.spec.media}).", code="no_media")
+    return Response(media.data, media_type=media.media_type, headers={
+        "Content-Security-Policy": "sandbox; default-src 'none'", "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "private, no-cache"})
 
 
 @router.get("/{name}/items/{item_id:path}", response_model=ItemOut, summary="Get an item")

@@ -25,6 +25,9 @@ class CollectionCreate(BaseModel):
     dimension: int | None = Field(None, gt=0, description="Vector length (default: the model's dimension).")
     train_size: int | None = Field(None, gt=0, description="Items after which a trainable index (IVF, PQ) trains.")
     search_params: dict[str, Any] = Field(default_factory=dict, description="Default nprobe / efSearch / k_factor.")
+    media: Literal["none", "original", "thumbnail"] = Field(
+        "none", description="Keep each item's original file (up to BINDSPACE_MAX_MEDIA_BYTES, else a thumbnail) or "
+        "a thumbnail, served by GET /v1/collections/{name}/items/{id}/media for previews.")
 
 
 class CollectionOut(BaseModel):
@@ -32,7 +35,7 @@ class CollectionOut(BaseModel):
 
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "name": "photos", "dimension": 1024, "metric": "cosine", "index": "HNSW32", "count": 2,
-        "counts_by_modality": {"image": 1, "text": 1},
+        "counts_by_modality": {"image": 1, "text": 1}, "media": "thumbnail",
     }]})
 
     name: str
@@ -41,6 +44,7 @@ class CollectionOut(BaseModel):
     index: str
     count: int
     counts_by_modality: dict[str, int]
+    media: str = Field(description="What the collection keeps for previews: none, original or thumbnail.")
 
 
 class CollectionList(BaseModel):
@@ -48,6 +52,7 @@ class CollectionList(BaseModel):
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"object": "list", "data": [{
         "name": "photos", "dimension": 1024, "metric": "cosine", "index": "Flat", "count": 0, "counts_by_modality": {},
+        "media": "none",
     }]}]})
 
     object: Literal["list"] = "list"
