@@ -200,7 +200,9 @@ def load_tower_model(
     own = {k: v for k, v in model.state_dict().items() if k not in model.pretrained_keys()}
     weights = Path(directory) / WEIGHTS_FILE
     state = load_file(weights) if weights.is_file() else {}
-    state = {k: v for k, v in state.items() if k.split(".", 2)[1] in model.towers}
+    # Weights of towers this load leaves out (`modalities`) are skipped; any other key must fit.
+    skipped = {f"towers.{m}." for m in config.towers if m not in model.towers}
+    state = {k: v for k, v in state.items() if not k.startswith(tuple(skipped))}
     missing = sorted(set(own) - set(state))
     unexpected = sorted(set(state) - set(own))
     if missing or unexpected:
