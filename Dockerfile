@@ -1,5 +1,5 @@
 # bindspace HTTP service.
-#   CPU (default):  docker build -t bindspace .
+#   CPU (default):  docker build -t bindspace .        (torch's CPU-only wheels: no CUDA libraries in the image)
 #   CUDA:           docker build -t bindspace:cuda --build-arg TORCH_INDEX_URL=https://download.pytorch.org/whl/cu128 .
 #                   docker run --gpus all -e BINDSPACE_DEVICE=cuda -p 8080:8080 bindspace:cuda
 #   A model baked into the image (pulled at build time, served by default):

@@ -7,6 +7,7 @@ routes answer `{"error": "<message>"}`, the body Weaviate's multi2vec-bind modul
 from __future__ import annotations
 
 import logging
+import sys
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -26,6 +27,8 @@ from bindspace.index.errors import (
     DimensionMismatchError,
     IndexStoreError,
     ItemNotFoundError,
+    StorageFullError,
+    StorageReadOnlyError,
 )
 from bindspace.engine.encoder_process import EncoderProcessError
 from bindspace.models.errors import InputError
@@ -33,6 +36,8 @@ from bindspace.models.errors import InputError
 log = logging.getLogger("bindspace.errors")
 
 WEAVIATE_PATHS = frozenset({"/vectorize", "/meta"})
+FRAMEWORK_PARSE_FAILURE = "There was an error parsing the body"
+"""FastAPI's whole message when its JSON parser raises something other than a decode error."""
 
 _TYPE_FOR_STATUS = {
     400: "invalid_request_error",
@@ -46,6 +51,7 @@ _TYPE_FOR_STATUS = {
     422: "invalid_request_error",
     429: "rate_limit_error",
     503: "service_unavailable_error",
+    507: "insufficient_storage_error",
 }
 
 
@@ -79,10 +85,12 @@ class WeaviateError(BaseModel):
 def error_responses(envelope: type[BaseModel], *statuses: int) -> dict[int, dict]:
     """OpenAPI `responses` documenting `statuses` with the error `envelope`."""
     meanings = {400: "Malformed request (JSON, base64, data URI).", 401: "Missing or wrong API key.",
-                404: "No such collection or item.", 409: "The collection exists.",
+                403: "The API key's scope does not allow this request.", 404: "No such collection or item.",
+                409: "The collection exists.",
                 413: "Body, inputs or labels over a limit.", 415: "Unsupported media type.",
                 422: "Invalid request or undecodable input.", 429: "Queue full; see Retry-After.",
-                503: "The model is still loading."}
+                503: "The model is still loading, or the data directory cannot be written.",
+                507: "The disk holding the data directory is full."}
     return {status: {"model": envelope, "description": meanings[status]} for status in statuses}
 
 
@@ -132,6 +140,19 @@ def error_response(request: Request, error: ApiError) -> JSONResponse:
     return JSONResponse(body, status_code=error.status_code, headers=error.headers)
 
 
+def _unparsable_body(cause: BaseException | None) -> ApiError:
+    """The 400 for a JSON body the framework's parser gave up on, saying why in words a client can act on."""
+    if isinstance(cause, RecursionError):
+        message = ("The body is not JSON this service can read: its arrays or objects nest too deeply; "
+                   "keep nesting to a few dozen levels.")
+    elif isinstance(cause, ValueError) and "digits" in str(cause):
+        message = (f"The body holds an integer longer than {sys.get_int_max_str_digits()} digits, the most this "
+                   "service reads; send shorter numbers.")
+    else:
+        message = f"The body is not valid JSON: {cause}." if cause is not None else "The body is not valid JSON."
+    return ApiError(400, message, param="body", code="invalid_json")
+
+
 def _location(loc: tuple) -> str:
     parts = [str(part) for part in loc if part not in ("body", "query", "path")]
     return ".".join(parts) or "body"
@@ -158,6 +179,10 @@ def _index_error(exc: IndexStoreError) -> ApiError:
         return ApiError(409, str(exc), code="collection_closed")
     if isinstance(exc, DimensionMismatchError):
         return ApiError(422, str(exc), code="dimension_mismatch")
+    if isinstance(exc, StorageFullError):
+        return ApiError(507, str(exc), code="storage_full")
+    if isinstance(exc, StorageReadOnlyError):
+        return ApiError(503, str(exc), code="storage_read_only")
     if isinstance(exc, (DataDirLockedError, CorruptDataError)):
         log.error("index failure: %s", exc)
         return ApiError(500, f"Index failure: {exc}", code="index_failure", error_type="server_error")
@@ -174,10 +199,12 @@ def _allowed_methods(request: Request) -> str:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Route every exception type the service knows to the envelope; anything else is a logged 500."""
+    """Route every exception type the service knows to the envelope (anything else: `UnhandledErrorMiddleware`)."""
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> JSONResponse:
+        if not isinstance(exc, ApiError) and exc.status_code == 400 and exc.detail == FRAMEWORK_PARSE_FAILURE:
+            exc = _unparsable_body(exc.__cause__)
         if not isinstance(exc, ApiError):
             headers = exc.headers
             if exc.status_code == 405:
@@ -191,7 +218,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(InputError)
     async def _input(request: Request, exc: InputError) -> JSONResponse:
-        return error_response(request, ApiError(422, str(exc), code="invalid_input"))
+        return error_response(request, ApiError(422, str(exc), param=exc.param, code="invalid_input"))
 
     @app.exception_handler(QueueFullError)
     async def _queue_full(request: Request, exc: QueueFullError) -> JSONResponse:
@@ -208,10 +235,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(IndexStoreError)
     async def _index(request: Request, exc: IndexStoreError) -> JSONResponse:
+        if isinstance(exc, (StorageFullError, StorageReadOnlyError)):
+            log.error("storage failure on %s %s: %s", request.method, request.url.path, exc)
+            request.app.state.runtime.storage_problem = str(exc)
         return error_response(request, _index_error(exc))
-
-    @app.exception_handler(Exception)
-    async def _bug(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return error_response(request, ApiError(500, "Internal server error.", code="internal_error",
-                                                error_type="server_error"))

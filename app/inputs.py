@@ -15,6 +15,7 @@ from urllib.parse import unquote_to_bytes
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from bindspace.app.errors import ApiError
+from bindspace.app.imu_options import ImuOptions
 from bindspace.models.kinds import get_kind, kind_names
 
 # A missing media type or application/octet-stream is always accepted and the preprocessor judges the bytes.
@@ -39,6 +40,11 @@ EXAMPLE_PNG_BASE64 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR42m
 EXAMPLE_PNG_URI = f"data:image/png;base64,{EXAMPLE_PNG_BASE64}"
 
 
+def with_article(kind: str) -> str:
+    """`kind` after "a" or "an" as spoken: an image, an imu, an audio; a video, a text, a depth."""
+    return f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"
+
+
 def check_media_type(kind: str, media_type: str | None, param: str) -> None:
     """Raise 415 unless `media_type` (parameters ignored) is one the input kind takes."""
     bare = (media_type or "").split(";", 1)[0].strip().lower()
@@ -47,7 +53,7 @@ def check_media_type(kind: str, media_type: str | None, param: str) -> None:
     accepted = get_kind(kind).media_types
     if any(bare.startswith(p) if p.endswith("/") else bare == p for p in accepted):
         return
-    raise ApiError(415, f"Unsupported media type '{bare}' for a {kind} input; accepted: "
+    raise ApiError(415, f"Unsupported media type '{bare}' for {with_article(kind)} input; accepted: "
                         f"{', '.join(p + '*' if p.endswith('/') else p for p in accepted)}.",
                    param=param, code="unsupported_media_type")
 
@@ -114,14 +120,21 @@ class InputSpec(BaseModel):
     modality: InputKind = Field(description="The input kind.")
     text: str | None = Field(None, description="The text, for modality `text`.")
     data: str | None = Field(None, description="Base64 of the file bytes, or a data URI, for every other kind.")
+    imu: ImuOptions | None = Field(None, description="Modality imu only: sample rate and units of the recording.")
 
     @model_validator(mode="after")
     def _one_payload(self) -> InputSpec:
         if (self.text is None) == (self.data is None):
             raise ValueError("give exactly one of `text` and `data`")
         if self.text is not None and self.modality != "text":
-            raise ValueError(f"`text` is for modality 'text'; send a {self.modality} input as `data`")
+            raise ValueError(f"`text` is for modality 'text'; send {with_article(self.modality)} input as `data`")
+        if self.imu is not None and self.modality != "imu":
+            raise ValueError(f"`imu` describes IMU recordings; remove it for modality '{self.modality}'")
         return self
+
+    def preprocess_options(self) -> dict[str, Any]:
+        """Keyword arguments for the preprocessor of this input's kind (IMU: sample rate and units)."""
+        return self.imu.preprocess_options() if self.imu is not None else {}
 
     def payload(self, param: str) -> bytes | str:
         """The decoded input, ready for the preprocessor of its kind."""

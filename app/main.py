@@ -27,6 +27,7 @@ from bindspace.app.routers.page.router import router as page_router
 from bindspace.app.routers.weaviate.router import protected as weaviate_protected_router
 from bindspace.app.routers.weaviate.router import router as weaviate_router
 from bindspace.app.runtime import Runtime
+from bindspace.app.unhandled_errors import UnhandledErrorMiddleware
 from bindspace.engine.settings import Settings, settings_from_env
 
 DESCRIPTION = """\
@@ -85,7 +86,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
-    # Added innermost first: metrics see every answer, and CORS headers reach error answers too.
+    # Added innermost first: metrics see every answer, CORS headers reach error answers too, and an unexpected
+    # exception ends at a 500 outside them all.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:
         app.add_middleware(
@@ -95,4 +97,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["*"],
         )
     app.add_middleware(RequestMetricsMiddleware, metrics=runtime.metrics)
+    app.add_middleware(UnhandledErrorMiddleware)
     return app

@@ -7,6 +7,7 @@ once; routes that need the model answer 503 until `ready`.
 
 from __future__ import annotations
 
+from bindspace.app.data_dir import open_database
 from bindspace.app.errors import ApiError
 from bindspace.engine.engine import Engine, UnsupportedKindError
 from bindspace.index import Database
@@ -16,10 +17,12 @@ class Runtime(Engine):
     """The engine, with the index of `settings.data_dir` opened at start and closed at close."""
 
     database: Database | None = None
+    storage_problem: str | None = None
+    """Why the last write failed on the data directory's disk, until /readyz finds it writable again."""
 
     def start(self) -> None:
         """Open the index, then start the engine."""
-        self.database = Database(self.settings.data_dir)
+        self.database = open_database(self.settings)
         super().start()
 
     def require_kind(self, kind: str, param: str = "modality") -> None:

@@ -7,6 +7,7 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -61,23 +62,41 @@ class EmbeddingService:
         self._max_chunk = max_chunk
         self._min_chunk = min_chunk
 
-    async def preprocess(self, kind: str, payloads: Sequence[Payload]) -> list[torch.Tensor]:
-        """Preprocess every payload of `kind` concurrently on the thread pool (InputError on bad input,
-        prefixed with the file's path when the payload is one).
+    async def preprocess(
+        self,
+        kind: str,
+        payloads: Sequence[Payload],
+        params: Sequence[str] | None = None,
+        options: Mapping[str, Any] | None = None,
+    ) -> list[torch.Tensor]:
+        """Preprocess every payload of `kind` concurrently on the thread pool, with the preprocessor's keyword
+        `options` (IMU: sample_rate, accel_unit, gyro_unit). Bad input raises InputError naming the payload:
+        by its entry in `params` when given (a request's `inputs[0]`), else by its path when it is one.
 
         Small requests of a kind whose preprocessing holds the GIL (text, up to INLINE_MAX_LENGTH
         characters in all) are preprocessed in place instead.
         """
         loop = asyncio.get_running_loop()
         preprocess = self._preprocessors[kind]
+        names = list(params) if params is not None else [None] * len(payloads)
+        options = dict(options or {})
         in_memory = all(isinstance(p, (str, bytes)) for p in payloads)
         if in_memory and not preprocess.releases_gil and sum(len(p) for p in payloads) <= INLINE_MAX_LENGTH:
-            return [preprocess(p) for p in payloads]
-        tasks = [loop.run_in_executor(self._executor, _preprocess_one, preprocess, payload) for payload in payloads]
+            return [_preprocess_one(preprocess, p, name, options) for p, name in zip(payloads, names, strict=True)]
+        tasks = [loop.run_in_executor(self._executor, _preprocess_one, preprocess, payload, name, options)
+                 for payload, name in zip(payloads, names, strict=True)]
         return list(await asyncio.gather(*tasks))
 
-    async def embed(self, kind: str, payloads: Sequence[Payload]) -> Embeddings:
+    async def embed(
+        self,
+        kind: str,
+        payloads: Sequence[Payload],
+        params: Sequence[str] | None = None,
+        options: Mapping[str, Any] | None = None,
+    ) -> Embeddings:
         """Raw vectors of `payloads`, in order; QueueFullError when the encoder's queue cannot take them.
+        `params` names each payload in the request, for error messages; `options` go to the preprocessor
+        (see `preprocess`).
 
         A long request goes through in chunks (about one model batch each), so that its preprocessed
         tensors are never all in memory at once and it never needs more than the whole queue.
@@ -88,8 +107,9 @@ class EmbeddingService:
         tokens = 0
         for start in range(0, len(payloads), chunk):
             part = payloads[start:start + chunk]
+            names = params[start:start + chunk] if params is not None else None
             with self._batcher.expect(encoder, len(part)) as expected:
-                tensors = await self.preprocess(kind, part)
+                tensors = await self.preprocess(kind, part, names, options)
                 future = expected.submit(tensors)
             vectors.append(await asyncio.wrap_future(future))
             if kind == "text":
@@ -97,10 +117,14 @@ class EmbeddingService:
         return Embeddings(np.concatenate(vectors), tokens)
 
 
-def _preprocess_one(preprocess: Preprocessor, payload: Payload) -> torch.Tensor:
+def _preprocess_one(
+    preprocess: Preprocessor, payload: Payload, param: str | None, options: Mapping[str, Any]
+) -> torch.Tensor:
     try:
-        return preprocess(payload)
+        return preprocess(payload, **options)
     except InputError as exc:
+        if param is not None:
+            raise InputError(f"{param}: {exc}", param=param) from exc
         if isinstance(payload, os.PathLike):
             raise InputError(f"{os.fspath(payload)}: {exc}") from exc
         raise

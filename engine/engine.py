@@ -13,10 +13,11 @@ import asyncio
 import gc
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -185,28 +186,44 @@ class Engine:
         if kind not in self.info.input_kinds:
             raise UnsupportedKindError(self.info.name, kind, self.info.input_kinds)
 
-    async def embed(self, kind: str, payloads: Sequence[Payload]) -> Embeddings:
+    async def embed(
+        self,
+        kind: str,
+        payloads: Sequence[Payload],
+        params: Sequence[str] | None = None,
+        options: Mapping[str, Any] | None = None,
+    ) -> Embeddings:
         """Raw vectors of `payloads` (each the bytes of a file, a path to one, or a text), in order.
 
-        Bad input raises `InputError`; a full queue `QueueFullError`.
+        Bad input raises `InputError`, named by its entry in `params` when given; a full queue
+        `QueueFullError`. `options` are keyword arguments of the kind's preprocessor (IMU: sample_rate,
+        accel_unit, gyro_unit).
         """
         self.require_kind(kind)
-        return await self._require_ready().embed(kind, payloads)
+        return await self._require_ready().embed(kind, payloads, params, options)
 
     def default_templates(self, kind: str) -> tuple[str, ...]:
         """The prompt templates zero-shot classification uses for `kind` when none are given."""
         return get_kind(kind).prompt_templates
 
     async def classify(
-        self, kind: str, payload: Payload, labels: Sequence[str], templates: Sequence[str] | None = None
+        self,
+        kind: str,
+        payload: Payload,
+        labels: Sequence[str],
+        templates: Sequence[str] | None = None,
+        *,
+        param: str | None = None,
+        options: Mapping[str, Any] | None = None,
     ) -> list[LabelScore]:
-        """`labels` ranked for one input of `kind`; templates default to the kind's own (see the registry)."""
+        """`labels` ranked for one input of `kind`; templates default to the kind's own (see the registry).
+        `param` names the input in error messages; `options` go to its preprocessor (see `embed`)."""
         self.require_kind(kind)
         self.require_kind("text")
         templates = list(templates) if templates is not None else list(self.default_templates(kind))
         embedder = self._require_ready()
         embedded, label_vectors = await asyncio.gather(
-            embedder.embed(kind, [payload]),
+            embedder.embed(kind, [payload], [param] if param is not None else None, options),
             label_embeddings(embedder, self.labels, labels, templates),
         )
         return rank_labels(embedded.unit()[0], labels, label_vectors)

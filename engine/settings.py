@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bindspace.index import IndexLimits
 from bindspace.models.kinds import ENCODERS
 from bindspace.models.preprocess.limits import InputLimits
 
@@ -69,6 +70,19 @@ class Settings(BaseSettings):
 
     # The index.
     data_dir: Path = Field(Path("data"), description="Directory of the vector index (one process at a time).")
+    umask: int = Field(0o077, ge=0, le=0o777,
+                       description="File-creation mask of the service, octal (default 077: the data directory is "
+                       "0700 and its files 0600, private to the service's user; 027 lets its group read).")
+    max_metadata_bytes: int = Field(IndexLimits.max_metadata_bytes, ge=2,
+                                    description="Largest metadata of one item, as compact JSON (422 beyond).")
+    max_metadata_depth: int = Field(IndexLimits.max_metadata_depth, ge=1,
+                                    description="Most levels of nested objects and arrays in one item's metadata.")
+    max_index_memory_bytes: int = Field(
+        IndexLimits.max_index_memory_bytes, ge=1 << 20,
+        description="Most memory a collection's vector index may need before its first item, training included, "
+        "as estimated from its index description when the collection is created (422 beyond).")
+    max_index_item_bytes: int = Field(IndexLimits.max_index_item_bytes, ge=64,
+                                      description="Most estimated vector-index memory per item of a collection.")
 
     # The server.
     host: str = Field("127.0.0.1", description="Address `bindspace serve` binds.")
@@ -79,8 +93,13 @@ class Settings(BaseSettings):
         "timeout in front of the service, or the proxy may reuse a connection the server is closing."
     )
     api_keys: Annotated[list[SecretStr], NoDecode] = Field(
-        default_factory=list, description="Accepted bearer keys, comma-separated; empty means no authentication."
+        default_factory=list, description="Bearer keys with every scope (admin: also create and drop collections), "
+        "comma-separated; with these and the two below all empty, there is no authentication."
     )
+    write_api_keys: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=list, description="Bearer keys that may read and also add, replace and delete items.")
+    read_api_keys: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=list, description="Bearer keys that may only embed, classify, search and read.")
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Origins allowed by CORS, comma-separated; `*` allows any."
     )
@@ -117,6 +136,9 @@ class Settings(BaseSettings):
     max_image_pixels: int = Field(InputLimits.max_image_pixels, ge=1,
                                   description="Most width x height of an image, depth map or thermal image.")
     max_image_side: int = Field(InputLimits.max_image_side, ge=1, description="Longest image or frame side.")
+    max_pixels_in_flight: int = Field(
+        InputLimits.max_pixels_in_flight, ge=1, description="Most image, depth and thermal pixels decoded at once "
+        "across all requests; further images wait (bounds decoding memory under concurrent large images).")
     max_video_pixels: int = Field(InputLimits.max_video_pixels, ge=1, description="Most pixels of a video frame.")
     max_audio_seconds: float = Field(InputLimits.max_audio_seconds, gt=0, description="Longest audio recording.")
     max_audio_channels: int = Field(InputLimits.max_audio_channels, ge=1, description="Most audio channels.")
@@ -129,10 +151,25 @@ class Settings(BaseSettings):
         values = {f.name: getattr(self, f.name) for f in fields(InputLimits) if f.name != "max_bytes"}
         return InputLimits(max_bytes=self.max_input_bytes, **values)
 
-    @field_validator("api_keys", "cors_origins", mode="before")
+    def index_limits(self) -> IndexLimits:
+        """The index limits configured here (the others keep their defaults)."""
+        names = {f.name for f in fields(IndexLimits)}
+        return IndexLimits(**{name: getattr(self, name) for name in type(self).model_fields if name in names})
+
+    @field_validator("api_keys", "write_api_keys", "read_api_keys", "cors_origins", mode="before")
     @classmethod
     def _comma_list(cls, value: object) -> object:
         return _split_commas(value)
+
+    @field_validator("umask", mode="before")
+    @classmethod
+    def _octal(cls, value: object) -> object:
+        if isinstance(value, str):
+            try:
+                return int(value.strip().removeprefix("0o"), 8)
+            except ValueError as exc:
+                raise ValueError(f"expected an octal mask such as 077, got {value!r}") from exc
+        return value
 
     @field_validator("batch_sizes", "batch_wait_ms", mode="before")
     @classmethod

@@ -23,6 +23,8 @@ from bindspace.index.errors import (
     InvalidNameError,
     InvalidSearchError,
     ItemNotFoundError,
+    StorageFullError,
+    StorageReadOnlyError,
 )
 from bindspace.index.records import CollectionInfo, CollectionStats, Hit, Item
 
@@ -48,4 +50,6 @@ __all__ = [
     "Item",
     "ItemNotFoundError",
     "MaintenanceConfig",
+    "StorageFullError",
+    "StorageReadOnlyError",
 ]

@@ -412,8 +412,9 @@ class Collection:
             if checkpoint and self._unsaved and self._failure is None:
                 try:
                     self._write_snapshot()
-                except OSError:
-                    log.exception("collection %s: final snapshot failed; the next open replays the store", self.name)
+                except OSError as exc:  # a full or unwritable disk: the store holds every change anyway
+                    log.error("collection %s: final snapshot failed (%s); the next open replays the store",
+                              self.name, exc)
             with self._lock.exclusive():
                 self._closed = True
                 self._store.close()

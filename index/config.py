@@ -14,6 +14,8 @@ class IndexLimits:
 
     max_id_bytes: int = 512
     max_metadata_bytes: int = 16_384
+    max_metadata_depth: int = 32
+    """Most levels of nested objects and arrays in an item's metadata (the object itself is level 1)."""
     max_batch_items: int = 10_000
     max_queries: int = 1_024
     max_k: int = 1_000
@@ -21,6 +23,10 @@ class IndexLimits:
     """Most candidates per query (`k * k_factor`) a re-ranked search may fetch from the store."""
     max_dimension: int = 16_384
     max_filter_values: int = 1_024
+    max_index_memory_bytes: int = 2 << 30
+    """Most estimated memory a collection's vector index may need before its first item, training included."""
+    max_index_item_bytes: int = 128 << 10
+    """Most estimated memory a collection's vector index may need per item (code, id and graph links)."""
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ so a crash never leaves half of one.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import threading
@@ -25,15 +26,23 @@ from bindspace.index.errors import (
     CorruptDataError,
     DatabaseClosedError,
     InvalidIndexSpecError,
+    StorageFullError,
+    StorageReadOnlyError,
 )
 from bindspace.index.faiss_backend import FaissBackendFactory
 from bindspace.index.files import DirectoryLock, atomic_write, fsync_dir
+from bindspace.index.index_cost import check_index_cost
 from bindspace.index.media import MEDIA_POLICIES
 from bindspace.index.records import CollectionInfo
+from bindspace.index.storage_errors import storage_guard
 from bindspace.index.store import ItemStore
 from bindspace.index.validation import check_collection_name
 
+log = logging.getLogger("bindspace.index")
+
 BACKENDS: dict[str, type[BackendFactory]] = {"faiss": FaissBackendFactory}
+PROBE_FILE = ".storage-probe"
+PROBE_BYTES = 1 << 20
 LAYOUT_VERSION = b"bindspace-index 1\n"
 
 
@@ -109,18 +118,24 @@ class Database:
         if media not in MEDIA_POLICIES:
             raise InvalidIndexSpecError(f"media must be one of {', '.join(MEDIA_POLICIES)}, got {media!r}")
         spec = CollectionSpec(name, dimension, metric, index, train_size, dict(search_params or {}), media)
+        check_index_cost(spec, self._limits)
         self._factory.check_spec(spec)
         with self._mutex:
             self._check_open()
             if name in self._collections:
                 raise CollectionExistsError(f"collection {name!r} already exists")
             staging = self._root / f".creating-{name}-{uuid.uuid4().hex}"
-            staging.mkdir()
-            ItemStore.create(staging / STORE_FILE, spec)
-            fsync_dir(staging)
             final = self._root / name
-            os.rename(staging, final)
-            fsync_dir(self._root)
+            try:
+                with storage_guard("creating the collection"):
+                    staging.mkdir()
+                    ItemStore.create(staging / STORE_FILE, spec)
+                    fsync_dir(staging)
+                    os.rename(staging, final)
+                    fsync_dir(self._root)
+            except BaseException:
+                shutil.rmtree(staging, ignore_errors=True)  # what is left is removed at the next open otherwise
+                raise
             collection = self._collections[name] = self._open(final)
             return collection
 
@@ -128,14 +143,19 @@ class Database:
         """Delete a collection and all its items."""
         with self._mutex:
             self._check_open()
-            collection = self._collections.pop(check_collection_name(name), None)
+            collection = self._collections.get(check_collection_name(name))
             if collection is None:
                 raise CollectionNotFoundError(f"collection {name!r} does not exist")
-            collection.close(checkpoint=False)
             doomed = self._root / f".dropped-{name}-{uuid.uuid4().hex}"
-            os.rename(collection.directory, doomed)
-            fsync_dir(self._root)
-            shutil.rmtree(doomed)
+            with storage_guard("dropping the collection"):
+                os.rename(collection.directory, doomed)  # the collection stays usable until this succeeds
+                fsync_dir(self._root)
+            del self._collections[name]
+            collection.close(checkpoint=False)
+            try:
+                shutil.rmtree(doomed)
+            except OSError as exc:  # the renamed directory is gone from the index; the next open removes it
+                log.warning("collection %s: removing its files failed (%s); they go at the next start", name, exc)
 
     def get_collection(self, name: str) -> Collection:
         """The collection called `name`."""
@@ -152,6 +172,25 @@ class Database:
             self._check_open()
             collections = [self._collections[name] for name in sorted(self._collections)]
         return [collection.info() for collection in collections]
+
+    def storage_problem(self) -> str | None:
+        """Why the data directory cannot take writes right now (None when it can): a probe file of
+        PROBE_BYTES is written, synced and removed, so a disk with only a few pages left counts as full."""
+        probe = self.path / PROBE_FILE
+        try:
+            with storage_guard("writing a probe file"):
+                try:
+                    fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                    try:
+                        os.write(fd, bytes(PROBE_BYTES))
+                        os.fsync(fd)
+                    finally:
+                        os.close(fd)
+                finally:
+                    probe.unlink(missing_ok=True)
+        except (StorageFullError, StorageReadOnlyError) as exc:
+            return str(exc)
+        return None
 
     def close(self) -> None:
         """Snapshot and close every collection and release the directory; idempotent."""

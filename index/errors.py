@@ -56,3 +56,11 @@ class InvalidSearchError(IndexStoreError):
 
 class CorruptDataError(IndexStoreError):
     """Files in the data directory are unreadable in a way that cannot be repaired automatically."""
+
+
+class StorageFullError(IndexStoreError):
+    """The file system holding the data directory is full: writes fail until space is freed; reads go on."""
+
+
+class StorageReadOnlyError(IndexStoreError):
+    """The data directory cannot be written (read-only file system, immutable files, lost permissions)."""

@@ -20,14 +20,11 @@ import numpy as np
 
 from bindspace.index.config import METRICS, CollectionSpec
 from bindspace.index.errors import CorruptDataError, InvalidIndexSpecError, InvalidSearchError
+from bindspace.index.index_cost import MIN_DEFAULT_TRAIN_SIZE, POINTS_PER_CENTROID, SUPPORTED
 
 _FAISS_METRIC = {"cosine": faiss.METRIC_INNER_PRODUCT, "ip": faiss.METRIC_INNER_PRODUCT, "l2": faiss.METRIC_L2}
-# FAISS warns when k-means gets fewer than this many points per centroid.
-_POINTS_PER_CENTROID = 39
-_MIN_DEFAULT_TRAIN_SIZE = 1_000
 _MAX_EF_SEARCH = 1 << 16
 MAX_K_FACTOR = 64
-_SUPPORTED = "Flat, HNSW<M>[,<storage>] or IVF<nlist>,<encoding> (e.g. HNSW32, IVF1024,Flat, IVF1024,PQ64)"
 
 
 def _faiss_message(exc: Exception) -> str:
@@ -40,10 +37,10 @@ def _build(spec: CollectionSpec) -> faiss.Index:
     try:
         index = faiss.index_factory(spec.dimension, spec.index, _FAISS_METRIC[spec.metric])
     except RuntimeError as exc:
-        raise InvalidIndexSpecError(f"index {spec.index!r} cannot be built: {_faiss_message(exc)}") from exc
+        raise InvalidIndexSpecError(f"index {spec.index!r} cannot be built; use {SUPPORTED}") from exc
     supported = isinstance(index, faiss.IndexFlat | faiss.IndexHNSW | faiss.IndexIVF)
     if not supported or isinstance(index, faiss.IndexIVFFastScan):
-        raise InvalidIndexSpecError(f"index {spec.index!r} ({type(index).__name__}) is not supported; use {_SUPPORTED}")
+        raise InvalidIndexSpecError(f"index {spec.index!r} ({type(index).__name__}) is not supported; use {SUPPORTED}")
     for part in _components(index):
         # Polysemous codes serve a search mode never used here and make PQ training very slow.
         if getattr(part, "do_polysemous_training", False):
@@ -141,7 +138,7 @@ class FaissBackend:
             return 0
         if self._spec.train_size is not None:
             return self._spec.train_size
-        return max(_POINTS_PER_CENTROID * _training_clusters(self._bare), _MIN_DEFAULT_TRAIN_SIZE)
+        return max(POINTS_PER_CENTROID * _training_clusters(self._bare), MIN_DEFAULT_TRAIN_SIZE)
 
     @property
     def is_exact(self) -> bool:

@@ -29,11 +29,15 @@ def atomic_write(path: Path, write: Callable[[BinaryIO], None]) -> None:
     """Replace `path` with what `write` writes: a temporary file, fsync, rename, fsync of the directory.
     After a crash `path` holds either the old or the new content, never a mix."""
     staged = tmp_path(path)
-    with open(staged, "wb") as stream:
-        write(stream)
-        stream.flush()
-        os.fsync(stream.fileno())
-    os.replace(staged, path)
+    try:
+        with open(staged, "wb") as stream:
+            write(stream)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(staged, path)
+    except BaseException:
+        staged.unlink(missing_ok=True)  # a half-written file would only hold on to space a full disk needs
+        raise
     fsync_dir(path.parent)
 
 

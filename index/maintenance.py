@@ -39,6 +39,9 @@ class MaintenanceWorker:
             try:
                 self._task()
                 self.last_error = None
+            except OSError as exc:  # a full or unwritable disk: retried on the next request, no stack needed
+                log.error("index maintenance failed: %s", exc)
+                self.last_error = f"{type(exc).__name__}: {exc}"
             except Exception as exc:  # noqa: BLE001 - a failed snapshot or rebuild is retried on the next request
                 log.exception("index maintenance failed")
                 self.last_error = f"{type(exc).__name__}: {exc}"

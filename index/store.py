@@ -1,5 +1,10 @@
 """The durable item store of one collection: SQLite in WAL mode with `synchronous=FULL`.
 
+SQLite runs on its `unix-excl` VFS: the file is locked for this process alone (the data directory is owned by
+one process anyway) and the WAL index lives in heap memory instead of a memory-mapped `-shm` file. A mapped
+file that cannot be backed any more (a full disk, an immutable file) would kill the process with SIGBUS;
+heap memory cannot, so a failing disk is an error the service reports instead.
+
 It is the source of truth. Each item version gets a fresh internal id (`iid`, never reused, persisted
 in `meta.next_iid`); replacing or deleting an item marks its row dead with the change sequence number
 instead of deleting it, so concurrent searches that still see the old version in the vector index can
@@ -16,11 +21,13 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import numpy as np
 
 from bindspace.index.config import CollectionSpec
 from bindspace.index.errors import CorruptDataError
+from bindspace.index.storage_errors import storage_guard
 from bindspace.index.validation import PreparedBatch
 
 FORMAT_VERSION = "1"
@@ -76,7 +83,14 @@ def _placeholders(n: int) -> str:
 
 
 def _connect(path: Path) -> sqlite3.Connection:
-    return sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30.0)
+    uri = f"file:{quote(str(Path(path).resolve()))}?vfs=unix-excl"
+    return sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False, timeout=30.0)
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    """End a failed write's transaction, unless SQLite already rolled it back (as it does on a full disk)."""
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")
 
 
 def page_size_for(dimension: int) -> int:
@@ -124,7 +138,7 @@ class ItemStore:
     @staticmethod
     def create(path: Path, spec: CollectionSpec) -> None:
         """Create an empty store file for `spec` at `path` (which must not exist)."""
-        conn = sqlite3.connect(path, isolation_level=None)
+        conn = _connect(path)
         try:
             conn.execute(f"PRAGMA page_size={page_size_for(spec.dimension)}")
             conn.execute("PRAGMA journal_mode=WAL")
@@ -247,14 +261,26 @@ class ItemStore:
 
     # -- writes (callers serialize them) -------------------------------------------------------------
 
+    @contextmanager
+    def _transaction(self, action: str) -> Iterator[sqlite3.Connection]:
+        """A write transaction on the writer connection: committed when the block ends, rolled back when it
+        raises; a full or unwritable disk surfaces as the index's storage errors."""
+        conn = self._writer
+        with storage_guard(action):
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                _rollback(conn)
+                raise
+
     def upsert(self, batch: PreparedBatch, purge_through: int) -> WriteResult:
         """Durably add or replace the batch's items; rows dead since `purge_through` or earlier are purged."""
         n = len(batch.ids)
         seq = self.seq + 1
         new_iids = np.arange(self.next_iid, self.next_iid + n, dtype=np.int64)
-        conn = self._writer
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction("storing items") as conn:
             self._purge(purge_through)
             old = self._live_iids(batch.ids)
             conn.executemany("UPDATE items SET dead_seq = ? WHERE iid = ?", [(seq, iid) for iid in old])
@@ -271,42 +297,27 @@ class ItemStore:
                 ((key, code, iid) for iid, tags in zip(new_iids.tolist(), batch.tags) for key, code in tags),
             )
             self._set_counters(seq, self.next_iid + n)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
         self.seq, self.next_iid = seq, self.next_iid + n
         return WriteResult(seq, new_iids, list(batch.modalities), np.asarray(old, dtype=np.int64))
 
     def delete(self, ids: Sequence[str], purge_through: int) -> WriteResult | None:
         """Durably delete the live items among `ids`; None when none of them exists."""
         seq = self.seq + 1
-        conn = self._writer
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with storage_guard("looking up items to delete"):
             old = self._live_iids(ids)
-            if not old:
-                conn.execute("ROLLBACK")
-                return None
+        if not old:
+            return None
+        with self._transaction("deleting items") as conn:
             self._purge(purge_through)
             conn.executemany("UPDATE items SET dead_seq = ? WHERE iid = ?", [(seq, iid) for iid in old])
             self._set_counters(seq, self.next_iid)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
         self.seq = seq
         return WriteResult(seq, np.empty(0, dtype=np.int64), [], np.asarray(old, dtype=np.int64))
 
     def purge_all_dead(self) -> None:
         """Purge every dead row (when no search can still need one, i.e. while opening)."""
-        self._writer.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction("purging deleted items"):
             self._purge(self.seq)
-            self._writer.execute("COMMIT")
-        except BaseException:
-            self._writer.execute("ROLLBACK")
-            raise
 
     def _live_iids(self, ids: Sequence[str]) -> list[int]:
         iids: list[int] = []

@@ -54,10 +54,34 @@ def check_item_id(item_id: Any, max_bytes: int) -> str:
     return item_id
 
 
-def encode_metadata(metadata: Any, max_bytes: int, item_id: str) -> str:
-    """Serialize an item's metadata (a JSON object with string keys) and enforce the size limit."""
+def nesting_depth(value: Any, stop_after: int) -> int:
+    """Levels of nested objects and arrays in `value` (a scalar is 0), counted without recursion; counting
+    stops once it passes `stop_after`, so that a hostile value costs no more than the limit allows."""
+    deepest = 0
+    pending = [(value, 1)]
+    while pending:
+        node, depth = pending.pop()
+        if isinstance(node, Mapping):
+            children = node.values()
+        elif isinstance(node, (list, tuple)):
+            children = node
+        else:
+            continue
+        deepest = max(deepest, depth)
+        if deepest > stop_after:
+            break
+        pending.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def encode_metadata(metadata: Any, limits: IndexLimits, item_id: str) -> str:
+    """Serialize an item's metadata (a JSON object with string keys) and enforce the size and depth limits."""
     if not isinstance(metadata, Mapping):
         raise InvalidItemError(f"metadata of item {item_id!r} must be a JSON object, got {type(metadata).__name__}")
+    max_depth, max_bytes = limits.max_metadata_depth, limits.max_metadata_bytes
+    if nesting_depth(metadata, max_depth) > max_depth:
+        raise InvalidItemError(f"metadata of item {item_id!r} nests objects and arrays more than {max_depth} levels "
+                               "deep, the limit; flatten it")
     for key in metadata:
         if not isinstance(key, str):
             raise InvalidItemError(f"metadata keys of item {item_id!r} must be strings, got {key!r}")
@@ -67,7 +91,9 @@ def encode_metadata(metadata: Any, max_bytes: int, item_id: str) -> str:
         raise InvalidItemError(f"metadata of item {item_id!r} is not JSON-serializable: {exc}") from exc
     size = len(text.encode("utf-8"))
     if size > max_bytes:
-        raise InvalidItemError(f"metadata of item {item_id!r} is {size} bytes as JSON; the limit is {max_bytes}")
+        raise InvalidItemError(
+            f"metadata of item {item_id!r} is {size} bytes as JSON, over the limit of {max_bytes} bytes"
+        )
     return text
 
 
@@ -134,7 +160,7 @@ def prepare_items(items: Sequence[Item], dimension: int, metric: str, limits: In
         seen.add(item_id)
         ids.append(item_id)
         modalities.append(check_modality(item.modality))
-        metadata_json.append(encode_metadata(item.metadata, limits.max_metadata_bytes, item_id))
+        metadata_json.append(encode_metadata(item.metadata, limits, item_id))
         tags.append(tags_for(item.metadata))
         vector = np.asarray(item.vector)
         if vector.shape != (dimension,):

@@ -42,3 +42,27 @@ def http(server):
     """An HTTP client of the module's live `server` fixture."""
     with server.client() as client:
         yield client
+
+
+@pytest.fixture()
+def small_filesystem(tmp_path):
+    """A factory of size-limited tmpfs mounts under `tmp_path` (unmounted afterwards); `make(size)` returns the
+    mount point. Skips where the kernel refuses the mount (not root, or no CAP_SYS_ADMIN in a container)."""
+    import subprocess
+
+    mounts: list[Path] = []
+
+    def make(size: str, name: str = "fs") -> Path:
+        point = tmp_path / name
+        point.mkdir()
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0700", "tmpfs", str(point)],
+                              capture_output=True, text=True, timeout=30)
+        if done.returncode != 0:
+            pytest.skip(f"cannot mount a {size} tmpfs here (needs root with CAP_SYS_ADMIN): {done.stderr.strip()}")
+        mounts.append(point)
+        return point
+
+    yield make
+    for point in reversed(mounts):
+        subprocess.run(["chattr", "-R", "-i", str(point)], capture_output=True, timeout=30)
+        subprocess.run(["umount", "-l", str(point)], capture_output=True, timeout=30)

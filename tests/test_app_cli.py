@@ -165,7 +165,8 @@ def test_serve_runs_the_service_on_the_configured_port(tmp_path) -> None:
             except httpx.TransportError:
                 pass
             time.sleep(0.2)
-        response = httpx.post(f"http://127.0.0.1:{port}/v1/embed", json={"inputs": ["hello"]}, timeout=30)
+        response = httpx.post(f"http://127.0.0.1:{port}/v1/embed", json={"modality": "text", "inputs": ["hello"]},
+                             timeout=30)
         assert response.status_code == 200 and response.json()["dimension"] == 48
         # uvicorn's own default keeps an idle connection for 5 s; the setting makes it 1 s.
         assert _idle_connection_closed_within(port, 3.0)

@@ -203,7 +203,7 @@ def test_limits_are_configurable(tmp_path):
         c.upsert([Item("abcd", np.ones(D), "image", {"k": "v"})])
         with pytest.raises(InvalidItemError, match="limit is 4"):
             c.upsert([Item("abcde", np.ones(D), "image")])
-        with pytest.raises(InvalidItemError, match="limit is 20"):
+        with pytest.raises(InvalidItemError, match="limit of 20 bytes"):
             c.upsert([Item("a", np.ones(D), "image", {"k": "v" * 20})])
         with pytest.raises(InvalidItemError, match="at most 2"):
             c.upsert([Item(str(i), np.ones(D), "image") for i in range(3)])

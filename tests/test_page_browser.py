@@ -189,8 +189,9 @@ def test_page_ingests_searches_and_labels_with_the_server_only(server, browser, 
     assert browser.find_element(By.ID, "ingest-progress").get_attribute("value") == "10"
     failures = browser.find_elements(By.CSS_SELECTOR, "#ingest-failed li")
     with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {KEY}"}) as client:
-        answer = client.post("/v1/embed", json={"modality": "image", "inputs": [
-            "data:image/jpeg;base64," + base64.b64encode(corrupt.read_bytes()).decode()]})
+        corrupt_uri = "data:image/jpeg;base64," + base64.b64encode(corrupt.read_bytes()).decode()
+        answer = client.post("/v1/collections/album/items", json={"items": [  # the request the page sends
+            {"id": "corrupt.jpg", "input": {"modality": "image", "data": corrupt_uri}}]})
     assert answer.status_code == 422
     api_message = answer.json()["error"]["message"]
     assert [f.text for f in failures] == [f"corrupt.jpg: {api_message}"]
@@ -239,7 +240,11 @@ def test_page_ingests_searches_and_labels_with_the_server_only(server, browser, 
     browser.find_element(By.ID, "label-go").click()
     wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#label-results .ranked li")) == 3, "ranked labels")
     wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#label-results .error"), "the corrupt file's error")
-    assert browser.find_element(By.CSS_SELECTOR, "#label-results .error").text == api_message
+    with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {KEY}"}) as client:
+        classify = client.post("/v1/classify", json={"input": {"modality": "image", "data": corrupt_uri},
+                                                     "candidate_labels": ["dog", "car", "bird"]})
+    assert classify.status_code == 422
+    assert browser.find_element(By.CSS_SELECTOR, "#label-results .error").text == classify.json()["error"]["message"]
     bars = browser.find_elements(By.CSS_SELECTOR, "#label-results .ranked .bar")
     scores = [float(bar.get_attribute("aria-valuenow")) for bar in bars]
     assert scores == sorted(scores, reverse=True) and abs(sum(scores) - 1) < 1e-3

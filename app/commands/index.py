@@ -14,10 +14,11 @@ from pathlib import Path
 from tqdm import tqdm
 
 from bindspace.app.commands.inputs import kinds_of, local_engine
+from bindspace.app.data_dir import open_database
 from bindspace.engine.engine import Engine, EngineNotReadyError, UnsupportedKindError
 from bindspace.engine.model_source import ModelNotFoundError
 from bindspace.engine.settings import settings_from_env
-from bindspace.index import Collection, CollectionNotFoundError, Database, IndexStoreError, Item
+from bindspace.index import Collection, CollectionNotFoundError, IndexStoreError, Item
 from bindspace.models.errors import InputError
 from bindspace.models.kinds import encoder_of, kind_names
 
@@ -73,7 +74,7 @@ def run_add(args: argparse.Namespace) -> int:
     settings = settings_from_env()
     try:
         kinds = kinds_of(args.files, args.modality)
-        with local_engine() as engine, Database(settings.data_dir) as database:
+        with local_engine() as engine, open_database(settings) as database:
             try:
                 collection = database.get_collection(args.collection)
             except CollectionNotFoundError:
@@ -95,7 +96,7 @@ def run_search(args: argparse.Namespace) -> int:
             kind, query = kinds_of([args.file], args.modality)[0], args.file
         with local_engine() as engine:
             vector = asyncio.run(engine.embed(kind, [query])).unit()
-        with Database(settings.data_dir) as database:
+        with open_database(settings) as database:
             hits = database.get_collection(args.collection).search(vector, args.k)[0]
     except FAILURES as exc:
         return _fail(exc)
@@ -108,7 +109,7 @@ def run_stats(args: argparse.Namespace) -> int:
     """Print each collection's definition and size."""
     settings = settings_from_env()
     try:
-        with Database(settings.data_dir) as database:
+        with open_database(settings) as database:
             infos = database.list_collections()
     except IndexStoreError as exc:
         return _fail(exc)

@@ -35,6 +35,7 @@ from bindspace.models.errors import InputError
 from bindspace.models.preprocess.blas_threads import single_threaded_numpy_blas
 from bindspace.models.preprocess.fbank import SAMPLE_RATE, log_mel_fbank, num_frames
 from bindspace.models.preprocess.base import Preprocessor
+from bindspace.models.preprocess.finite import require_finite
 from bindspace.models.preprocess.limits import InputLimits
 from bindspace.models.preprocess.resample import SincResampler
 from bindspace.models.preprocess.source import Source, read_source
@@ -68,14 +69,17 @@ class AudioPreprocessor(Preprocessor):
         except InputError:
             raise
         except Exception as exc:  # libsndfile reports corrupt data as several exception types
-            raise InputError(f"audio: cannot decode the file (corrupt or truncated?): {exc}") from exc
+            # LibsndfileError's text names the in-memory file object; its error_string is libsndfile's reason.
+            reason = str(getattr(exc, "error_string", "") or exc).rstrip(".")
+            raise InputError(f"audio: cannot decode the file as audio (corrupt, truncated or not an audio "
+                             f"format libsndfile reads: {reason})") from exc
         features = []
         for (start, stop, clips), (first, mixes) in spans:
             resampled = resampler(mixes, start, stop, offset=first)
             for clip_start, clip_stop in clips:
                 clip = resampled[:, clip_start - start : clip_stop - start]
                 features.append(clip_features(clip[0] - clip[-1].mean()))
-        return torch.from_numpy(np.stack(features))
+        return require_finite(torch.from_numpy(np.stack(features)), self.kind)
 
     def _check_wav_header(self, data: bytes) -> None:
         chunk = wav_data_chunk(data)
@@ -183,4 +187,9 @@ def _read_exactly(file: soundfile.SoundFile, start: int, count: int) -> np.ndarr
         raise InputError(
             f"audio: truncated file: expected {count} samples at {start}, decoded {block.shape[0]}"
         )
+    finite = np.isfinite(block).all(axis=1)
+    if not finite.all():
+        bad = start + int(np.argmin(finite))
+        raise InputError(f"audio: sample {bad} (at {bad / file.samplerate:.3f} s) is NaN or infinite; "
+                         "only finite samples can be embedded")
     return block

@@ -35,11 +35,13 @@ from PIL import Image
 
 from bindspace.models.errors import InputError
 from bindspace.models.preprocess.crop import resize_center_crop_map
+from bindspace.models.preprocess.finite import require_finite
 from bindspace.models.preprocess.image import IMAGE_SIZE
 from bindspace.models.preprocess.image_file import check_image_size, high_bit_depth_array, open_image
 from bindspace.models.preprocess.base import Preprocessor
 from bindspace.models.preprocess.limits import InputLimits
 from bindspace.models.preprocess.npy_file import is_npy, load_npy, npy_shape
+from bindspace.models.preprocess.pixel_budget import pixels_in_flight
 from bindspace.models.preprocess.source import Source, read_source
 
 DEFAULT_BASELINE_M = 0.075
@@ -70,14 +72,16 @@ class DepthPreprocessor(Preprocessor):
 
     def __call__(self, source: Source) -> torch.Tensor:
         data = read_source(source, self.kind, self.limits.max_bytes)
-        if is_npy(data):
-            shape = npy_shape(data, self.kind)
-            if len(shape) >= 2:
-                check_image_size((shape[-1], shape[-2]), self.kind, self.limits)
-            normalized = self._normalize_array(load_npy(data, self.kind))
-        else:
-            normalized = self._normalize_image(open_image(data, self.kind, self.limits))
-        return torch.from_numpy(resize_center_crop_map(normalized, IMAGE_SIZE)[None])
+        with pixels_in_flight(self.limits, data):
+            if is_npy(data):
+                shape = npy_shape(data, self.kind)
+                if len(shape) >= 2:
+                    check_image_size((shape[-1], shape[-2]), self.kind, self.limits)
+                normalized = self._normalize_array(load_npy(data, self.kind))
+            else:
+                normalized = self._normalize_image(open_image(data, self.kind, self.limits))
+            tensor = torch.from_numpy(resize_center_crop_map(normalized, IMAGE_SIZE)[None])
+        return require_finite(tensor, self.kind)
 
     def normalized_disparity(self, depth: np.ndarray, metres_per_unit: float = 1.0) -> np.ndarray:
         """Metric depth (in metres, or units of `metres_per_unit`) -> normalized disparity in

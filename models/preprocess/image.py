@@ -25,9 +25,11 @@ import torch
 from PIL import Image
 
 from bindspace.models.preprocess.crop import resize_center_crop
+from bindspace.models.preprocess.finite import require_finite
 from bindspace.models.preprocess.image_file import SIXTEEN_BIT_MODES, high_bit_depth_array, open_image
 from bindspace.models.preprocess.base import Preprocessor
 from bindspace.models.preprocess.limits import InputLimits
+from bindspace.models.preprocess.pixel_budget import pixels_in_flight
 from bindspace.models.preprocess.source import Source, read_source
 
 IMAGE_SIZE = 224
@@ -58,7 +60,8 @@ class ImagePreprocessor(Preprocessor):
 
     def __call__(self, source: Source) -> torch.Tensor:
         data = read_source(source, self.kind, self.limits.max_bytes)
-        return self.transform(open_image(data, self.kind, self.limits))
+        with pixels_in_flight(self.limits, data):
+            return require_finite(self.transform(open_image(data, self.kind, self.limits)), self.kind)
 
     def transform(self, image: Image.Image) -> torch.Tensor:
         """The tensor for an already decoded PIL image (any mode)."""

@@ -48,9 +48,9 @@ def open_image(data: bytes, kind: str, limits: InputLimits, *, draft_short_side:
     except InputError:
         raise
     except Image.DecompressionBombError as exc:
-        raise InputError(
-            f"{kind}: image exceeds the {limits.max_image_pixels} pixel limit "
-            f"(decompression bomb: {exc})"
+        raise InputError(  # Pillow's text quotes its own limit; the client needs only the configured one
+            f"{kind}: the image is larger than the limit of {limits.max_image_pixels} pixels (width x height); "
+            "send a smaller image"
         ) from exc
     except Image.UnidentifiedImageError as exc:
         raise InputError(f"{kind}: not a recognised image format") from exc

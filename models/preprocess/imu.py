@@ -2,9 +2,10 @@
 
 Contract:
 
-- Channels, in order: accelerometer x, y, z, then gyroscope x, y, z. Values are used as given
-  (times `acc_scale` / `gyro_scale`, default 1). ImageBind's IMU data (Ego4D) is in m/s^2 and
-  rad/s; for data in g pass `acc_scale=9.80665`.
+- Channels, in order: accelerometer x, y, z, then gyroscope x, y, z. The model expects m/s^2 and
+  rad/s (ImageBind's IMU data, Ego4D). A call's `accel_unit` (`m/s^2` or `g`) and `gyro_unit`
+  (`rad/s` or `deg/s`) convert from those units; without them values are used as given, times the
+  preprocessor's `acc_scale` / `gyro_scale` (default 1; for data in g pass `acc_scale=9.80665`).
 - Layout: T x 6, rows are time steps. A 6 x T matrix is accepted and transposed when that is
   unambiguous (exactly 6 rows and not 6 columns); a 6 x 6 matrix is read as T x 6.
 - Formats (detected from the content, not the file name):
@@ -39,6 +40,7 @@ import torch
 from bindspace.models.errors import InputError
 from bindspace.models.preprocess.blas_threads import single_threaded_numpy_blas
 from bindspace.models.preprocess.base import Preprocessor
+from bindspace.models.preprocess.finite import require_finite
 from bindspace.models.preprocess.limits import InputLimits
 from bindspace.models.preprocess.npy_file import is_npy, load_npy
 from bindspace.models.preprocess.resample import SincResampler
@@ -52,6 +54,11 @@ ROWS_KEYS = ("data", "samples")
 MIN_RATE = 1.0
 MAX_RATE = 10_000.0
 RATE_DENOMINATOR = 100
+STANDARD_GRAVITY = 9.80665
+ACCEL_UNITS = {"m/s^2": 1.0, "g": STANDARD_GRAVITY}
+"""Accelerometer units a call may name, with their factor to m/s^2."""
+GYRO_UNITS = {"rad/s": 1.0, "deg/s": math.pi / 180}
+"""Gyroscope units a call may name, with their factor to rad/s."""
 """Fractional rates are approximated by a fraction with at most this denominator."""
 
 
@@ -74,14 +81,34 @@ class ImuPreprocessor(Preprocessor):
         single_threaded_numpy_blas()
         self._scale = np.array([acc_scale] * 3 + [gyro_scale] * 3, dtype=np.float64)[:, None]
 
-    def __call__(self, source: Source, sample_rate: float | None = None) -> torch.Tensor:
+    def __call__(
+        self,
+        source: Source,
+        sample_rate: float | None = None,
+        accel_unit: str | None = None,
+        gyro_unit: str | None = None,
+    ) -> torch.Tensor:
         data = read_source(source, self.kind, self.limits.max_bytes)
         samples, file_rate = self._parse(data)
         rate = next(
             (r for r in (sample_rate, file_rate, self.sample_rate) if r is not None), MODEL_RATE
         )
-        channels = self._check(samples) * self._scale
-        return torch.from_numpy(fit_length(resample_to_model_rate(channels, rate)))
+        channels = self._check(samples) * self._units_scale(accel_unit, gyro_unit)
+        return require_finite(torch.from_numpy(fit_length(resample_to_model_rate(channels, rate))), self.kind)
+
+    def _units_scale(self, accel_unit: str | None, gyro_unit: str | None) -> np.ndarray:
+        """Per-channel factors to m/s^2 and rad/s: from the named units, else the preprocessor's scales."""
+        if accel_unit is None and gyro_unit is None:
+            return self._scale
+        scale = self._scale.copy()
+        for unit, units, rows, what in ((accel_unit, ACCEL_UNITS, slice(0, 3), "accel_unit"),
+                                        (gyro_unit, GYRO_UNITS, slice(3, 6), "gyro_unit")):
+            if unit is None:
+                continue
+            if unit not in units:
+                raise InputError(f"imu: {what} must be one of {', '.join(units)}, got {unit!r}")
+            scale[rows] = units[unit]
+        return scale
 
     def _parse(self, data: bytes) -> tuple[np.ndarray, float | None]:
         """The numeric matrix as stored and the sample rate the file states (or None)."""

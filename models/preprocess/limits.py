@@ -26,6 +26,9 @@ class InputLimits:
     """Largest encoded video; a video given as a path is opened in place, not read into memory."""
     max_image_pixels: int = 50_000_000
     """Largest width x height of an image, depth map or thermal image (decompression bombs)."""
+    max_pixels_in_flight: int = 100_000_000
+    """Most image, depth and thermal pixels being decoded at once in the process, across all requests
+    (see `pixel_budget`); further images wait their turn."""
     max_image_side: int = 16_384
     """Largest width or height of an image, depth map, thermal image or video frame."""
     max_video_pixels: int = 3840 * 2160

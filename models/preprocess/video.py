@@ -34,6 +34,7 @@ import numpy as np
 import torch
 
 from bindspace.models.errors import InputError
+from bindspace.models.preprocess.finite import require_finite
 from bindspace.models.preprocess.image import CLIP_MEAN, CLIP_STD, IMAGE_SIZE
 from bindspace.models.preprocess.base import Preprocessor
 from bindspace.models.preprocess.limits import InputLimits
@@ -69,7 +70,7 @@ class VideoPreprocessor(Preprocessor):
         crops = np.stack(self._decode_crops(resolved))  # (clip, frame) order
         clips = crops.reshape(NUM_CLIPS, 2, NUM_CROPS, 3, self.size, self.size)
         clips = clips.transpose(0, 2, 3, 1, 4, 5).reshape(-1, 3, 2, self.size, self.size)
-        return torch.from_numpy(np.ascontiguousarray(clips))
+        return require_finite(torch.from_numpy(np.ascontiguousarray(clips)), self.kind)
 
     def _decode_crops(self, resolved: bytes | Path) -> list[np.ndarray]:
         """The (3, 3, 224, 224) crops of each clip's first and last frame, in clip order.

@@ -64,12 +64,16 @@ async def classify(
             raise ApiError(422, "multi_label is not supported: scores are one softmax over the labels.",
                            param="parameters.multi_label", code="unsupported_parameter")
         kind = body.parameters.modality
-        payload = decode_value(kind, body.inputs, "inputs")
+        param = "inputs"
+        payload = decode_value(kind, body.inputs, param)
+        options = {}
         labels = _clean_labels(body.parameters.candidate_labels, settings.max_labels)
         templates = _templates(body.parameters.hypothesis_template, runtime, kind, settings.max_templates)
     else:
         kind = body.input.modality
-        payload = body.input.payload("input")
+        param = "input"
+        payload = body.input.payload(param)
+        options = body.input.preprocess_options()
         labels = _clean_labels(body.candidate_labels, settings.max_labels)
         templates = _templates(body.hypothesis_template, runtime, kind, settings.max_templates)
     if len(labels) * len(templates) > settings.max_prompts:
@@ -79,7 +83,7 @@ async def classify(
     runtime.require_kind(kind, "modality")
     runtime.require_kind("text", "candidate_labels")
     ranked = [{"label": r.label, "score": r.score, "cosine": r.cosine}
-              for r in await runtime.classify(kind, payload, labels, templates)]
+              for r in await runtime.classify(kind, payload, labels, templates, param=param, options=options)]
     if isinstance(body, HFClassifyRequest):
         return FastJSONResponse(ranked)
     return FastJSONResponse({"model": runtime.info.name, "modality": kind, "results": ranked})

@@ -9,7 +9,7 @@ import numpy as np
 from fastapi import APIRouter, Depends, Query, Response
 from starlette.concurrency import run_in_threadpool
 
-from bindspace.app.auth import require_api_key
+from bindspace.app.auth import require_api_key, require_scope
 from bindspace.app.dependencies import get_runtime, ready_runtime
 from bindspace.engine.embedding import normalize_rows
 from bindspace.app.errors import ApiError, ErrorEnvelope, error_responses
@@ -32,7 +32,7 @@ from bindspace.index import Collection, CollectionInfo, Item
 from bindspace.index.media import StoredMedia
 
 router = APIRouter(prefix="/v1/collections", tags=["collections"], dependencies=[Depends(require_api_key)],
-                   responses=error_responses(ErrorEnvelope, 400, 401, 404, 409, 413, 415, 422, 429, 503))
+                   responses=error_responses(ErrorEnvelope, 400, 401, 403, 404, 409, 413, 415, 422, 429, 503, 507))
 
 
 def _out(info: CollectionInfo) -> dict:
@@ -45,22 +45,26 @@ async def _collection(runtime: Runtime, name: str) -> Collection:
 
 
 async def _embed_inputs(runtime: Runtime, inputs: list[tuple[str, InputSpec]]) -> list[np.ndarray]:
-    """Unit embeddings of (param, input) pairs, in order; each kind goes through its queue concurrently."""
-    by_kind: dict[str, list[int]] = defaultdict(list)
+    """Unit embeddings of (param, input) pairs, in order; each kind (with its preprocessing options) goes
+    through its queue concurrently."""
+    groups: dict[tuple[str, str], list[int]] = defaultdict(list)
     payloads: list[bytes | str] = []
+    params = [param for param, _ in inputs]
+    options = [spec.preprocess_options() for _, spec in inputs]
     for position, (param, spec) in enumerate(inputs):
         runtime.require_kind(spec.modality, f"{param}.modality")
         payloads.append(spec.payload(param))
-        by_kind[spec.modality].append(position)
+        groups[(spec.modality, repr(sorted(options[position].items())))].append(position)
 
-    async def embed_kind(kind: str, positions: list[int]) -> np.ndarray:
-        return (await runtime.embed(kind, [payloads[p] for p in positions])).unit()
+    async def embed_group(kind: str, positions: list[int]) -> np.ndarray:
+        return (await runtime.embed(kind, [payloads[p] for p in positions], [params[p] for p in positions],
+                                    options[positions[0]])).unit()
 
-    kinds = list(by_kind)
-    results = await asyncio.gather(*(embed_kind(kind, by_kind[kind]) for kind in kinds))
+    keys = list(groups)
+    results = await asyncio.gather(*(embed_group(kind, groups[(kind, key)]) for kind, key in keys))
     vectors: list[np.ndarray | None] = [None] * len(inputs)
-    for kind, unit in zip(kinds, results, strict=True):
-        for position, vector in zip(by_kind[kind], unit, strict=True):
+    for key, unit in zip(keys, results, strict=True):
+        for position, vector in zip(groups[key], unit, strict=True):
             vectors[position] = vector
     return vectors
 
@@ -74,6 +78,7 @@ def _unit(vector: list[float], param: str) -> np.ndarray:
 
 
 @router.post("", status_code=201, response_model=CollectionOut, summary="Create a collection",
+             dependencies=[Depends(require_scope("admin"))],
              description="A new empty collection. `dimension` defaults to the served model's; `index` is a FAISS "
              "factory string. 409 when the name is taken.")
 async def create_collection(body: CollectionCreate, runtime: Runtime = Depends(ready_runtime)) -> dict:
@@ -99,7 +104,8 @@ async def get_collection(name: str, runtime: Runtime = Depends(get_runtime)) -> 
     return _out(await run_in_threadpool(collection.info))
 
 
-@router.delete("/{name}", status_code=204, response_class=Response, summary="Drop a collection")
+@router.delete("/{name}", status_code=204, response_class=Response, summary="Drop a collection",
+                dependencies=[Depends(require_scope("admin"))])
 async def drop_collection(name: str, runtime: Runtime = Depends(get_runtime)) -> Response:
     """Delete the collection and all its items."""
     await run_in_threadpool(runtime.database.drop_collection, name)
@@ -107,6 +113,7 @@ async def drop_collection(name: str, runtime: Runtime = Depends(get_runtime)) ->
 
 
 @router.post("/{name}/items", response_model=Upserted, summary="Add or replace items",
+             dependencies=[Depends(require_scope("write"))],
              description="Each item holds one input of any kind (embedded now, stored unit-length) or a "
              "precomputed vector, plus JSON metadata. The batch is stored atomically; existing ids are replaced.")
 async def upsert_items(name: str, body: ItemsUpsert, runtime: Runtime = Depends(ready_runtime)) -> dict:
@@ -181,7 +188,8 @@ async def get_item(
             "vector": np.asarray(item.vector).tolist() if include_vector else None}
 
 
-@router.delete("/{name}/items/{item_id:path}", response_model=Deleted, summary="Delete an item")
+@router.delete("/{name}/items/{item_id:path}", response_model=Deleted, summary="Delete an item",
+               dependencies=[Depends(require_scope("write"))])
 async def delete_item(name: str, item_id: str, runtime: Runtime = Depends(get_runtime)) -> dict:
     """Delete one item; 404 when it does not exist."""
     collection = await _collection(runtime, name)
@@ -191,6 +199,7 @@ async def delete_item(name: str, item_id: str, runtime: Runtime = Depends(get_ru
 
 
 @router.post("/{name}/items/delete", response_model=Deleted, summary="Delete items",
+             dependencies=[Depends(require_scope("write"))],
              description="Deletes the listed ids; unknown ids are ignored. Answers how many existed.")
 async def delete_items(name: str, body: ItemsDelete, runtime: Runtime = Depends(get_runtime)) -> dict:
     """Delete several items at once."""
@@ -214,10 +223,15 @@ async def _query_vector(runtime: Runtime, body: SearchRequest) -> np.ndarray:
         if total is not None and unit.shape != total.shape:
             raise ApiError(422, f"query.combine[{index}] has dimension {unit.shape[0]}, the others "
                                 f"{total.shape[0]}.", param=f"query.combine[{index}]", code="dimension_mismatch")
-        total = term.weight * unit if total is None else total + term.weight * unit
-    if not np.isfinite(total).all() or float(np.linalg.norm(total)) < 1e-6:
-        raise ApiError(422, "The weighted combination is the zero vector; change the weights.",
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below, in words
+            total = term.weight * unit if total is None else total + term.weight * unit
+    if not np.isfinite(total).all() or not np.isfinite(np.linalg.norm(total)):
+        raise ApiError(422, "query.combine: the weighted sum overflows 32-bit floats; the weights are too large. "
+                            "Only their ratios matter: keep each weight's magnitude below 1e30.",
                        param="query.combine", code="invalid_vector")
+    if float(np.linalg.norm(total)) < 1e-6:
+        raise ApiError(422, "query.combine: the weighted sum is (almost) the zero vector, which has no direction; "
+                            "change the weights.", param="query.combine", code="invalid_vector")
     return normalize_rows(total[None])[0]
 
 

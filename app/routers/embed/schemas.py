@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bindspace.app.imu_options import ImuOptions
 from bindspace.app.inputs import EXAMPLE_PNG_URI, InputKind
 
 
@@ -20,11 +21,12 @@ class EmbedRequest(BaseModel):
         },
     )
 
-    modality: InputKind = Field("text", description="The input kind of every entry of `inputs`.")
+    modality: InputKind = Field(description="The input kind of every entry of `inputs` (required).")
     inputs: str | list[str] = Field(
         description="Text (modality text), or base64 / data URIs of the file bytes (every other kind)."
     )
     normalize: bool = Field(True, description="Unit-length vectors; false gives the model's raw scaled output.")
+    imu: ImuOptions | None = Field(None, description="Modality imu only: sample rate and units of the recordings.")
 
 
 class EmbeddingVector(BaseModel):

@@ -51,7 +51,7 @@ async def create_embeddings(body: EmbeddingsRequest, runtime: Runtime = Depends(
                             f"for shortened ones; omit `dimensions` or send {runtime.info.dimension}.",
                        param="dimensions", code="unsupported_dimensions")
     payloads = [decode_value(body.modality, value, f"input[{i}]") for i, value in enumerate(values)]
-    embeddings = await runtime.embed(body.modality, payloads)
+    embeddings = await runtime.embed(body.modality, payloads, [f"input[{i}]" for i in range(len(values))])
     return FastJSONResponse({
         "object": "list",
         "data": [{"object": "embedding", "index": i, "embedding": _encode(v, body.encoding_format)}

@@ -55,7 +55,8 @@ async def _vectorize_field(runtime: Runtime, field: str, values: list[str]) -> l
         return []
     runtime.require_kind(kind, field)
     payloads = [value if kind == "text" else decode_base64(value, f"{field}[{i}]") for i, value in enumerate(values)]
-    return (await runtime.embed(kind, payloads)).raw.tolist()
+    params = [f"{field}[{i}]" for i in range(len(values))]
+    return (await runtime.embed(kind, payloads, params)).raw.tolist()
 
 
 @protected.post(
