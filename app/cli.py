@@ -6,10 +6,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from bindspace.app.commands import classify, embed, index, models, serve, train
+from bindspace.app.commands import classify, embed, index, models, serve, towers, train
 
 # Each module defines `register(subparsers)`, which adds its subcommand(s) and sets `handler(args) -> int`.
-COMMANDS = (serve, embed, classify, index, train, models)
+COMMANDS = (serve, embed, classify, index, train, models, towers)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -33,6 +33,10 @@ EXTERNAL_RESULTS = (
     ("checkpoint_load.md", "Checkpoint loading"),
     ("training.md", "Training the default model"),
     ("har.md", "IMU zero-shot activity recognition (UCI-HAR)"),
+    ("real_data.md", "The towers model on real data, through the HTTP API"),
+    ("bridge_variants.md", "Image -> text bridge variants of the towers model"),
+    ("serve_towers.md", "HTTP serving of the towers model (MiniLM text)"),
+    ("minilm_reference.md", "MiniLM text: sentence-transformers' own encode"),
 )
 QUIET_LOAD = 1.5  # 1-minute load average below which the machine counts as idle
 ACCEPTANCE = {

@@ -178,7 +178,8 @@ async def load(port: int, bodies: list[bytes], per_request: int, clients: int, s
     finally:
         for connection in connections:
             connection.close()
-    values = np.array(latencies) * 1000
+    # No request may finish within `seconds` on a slow model: its latencies are then unknown (NaN).
+    values = np.array(latencies) * 1000 if latencies else np.array([np.nan])
     return {"throughput": len(latencies) * per_request / seconds, "p50": float(np.percentile(values, 50)),
             "p99": float(np.percentile(values, 99)), "requests": len(latencies), "errors": errors}
 
@@ -187,11 +188,12 @@ def encoder_throughput(settings, modality: str, inputs: list[str], batch: int, s
     """Inputs/s of the in-process encoder on preprocessed batches of `batch` (the model alone)."""
     from bindspace.engine.engine import load_encoder
     from bench.pipeline import encoder_rate
-    from bindspace.models.kinds import build_preprocessors, encoder_of
+    from bindspace.models.factory import read_model_config
+    from bindspace.models.kinds import build_preprocessors, encoder_of, preprocess_options
 
     encoder, _ = load_encoder(settings, settings.model)
     kind = "text" if modality == "text" else "image"
-    preprocess = build_preprocessors(settings.input_limits())[kind]
+    preprocess = build_preprocessors(settings.input_limits(), **preprocess_options(read_model_config(settings.model)[0]))[kind]
     raw = [base64.b64decode(x.split(",", 1)[1]) if kind == "image" else x for x in inputs[:batch]]
     tensor = torch.stack([preprocess(x) for x in raw])
     return encoder_rate(encoder, encoder_of(kind), tensor, seconds)

@@ -27,7 +27,9 @@ import torch
 import torch.nn.functional as F
 
 from bindspace.engine.inference_model import build_inference_model
+from bindspace.models.config import ModelConfig
 from bindspace.models.model import ImageBindModel
+from bindspace.models.tower_model import TowerModel
 
 PRECISIONS: dict[str, torch.dtype | None] = {
     "auto": None,
@@ -171,7 +173,7 @@ class Encoder:
 
     def __init__(
         self,
-        model: ImageBindModel,
+        model: ImageBindModel | TowerModel,
         *,
         device: str | torch.device = "cpu",
         precision: str = "auto",
@@ -180,6 +182,15 @@ class Encoder:
     ) -> None:
         self.device = torch.device(device)
         self.precision = precision
+        if not isinstance(model, ImageBindModel):
+            # Other families (models/tower_model.py) run as they are, in float32: the optimised
+            # inference copy and the measured reduced-precision choices are ImageBind's.
+            if compile:
+                raise CompileUnavailable(f"compile is only available for ImageBind models, not {type(model).__name__}")
+            self.precisions = {m: torch.float32 for m in model.modalities}
+            self.model = model.to(self.device).eval()
+            self.compiled = False
+            return
         self.precisions = resolve_precisions(precision, self.device, model.modalities)
         if compile:
             reason = compile_unavailable_reason(self.device)
@@ -210,7 +221,8 @@ class Encoder:
 
     def _micro_batches(self, modality: str, batch: torch.Tensor) -> list[torch.Tensor]:
         """`batch` split by `micro_batch_size`; left whole when it is not a valid batch (the model says why)."""
-        if not isinstance(batch, torch.Tensor) or batch.ndim < 2 or len(batch) < 2 or modality not in self.modalities:
+        if not isinstance(batch, torch.Tensor) or batch.ndim < 2 or len(batch) < 2 or modality not in self.modalities \
+                or not isinstance(self.model.config, ModelConfig):
             return [batch]
         return list(batch.split(micro_batch_size(self.model.config, modality, batch)))
 

@@ -60,6 +60,9 @@ class ModelInfo:
     dimension: int
     precision: str
     device: str
+    description: str | None = None
+    quality: dict[str, str] | None = None
+    """Headline measured quality as the model directory states it, e.g. `{"coco_text_to_image_r1": "0.30"}`."""
 
 
 def load_encoder(settings: Settings, model_dir: Path) -> tuple[Encoder, ModelInfo]:
@@ -89,6 +92,8 @@ def describe_model(settings: Settings, model_dir: Path, encoders: Sequence[str],
         dimension=dimension,
         precision=settings.precision,
         device=settings.device,
+        description=described.get("description"),
+        quality={str(k): str(v) for k, v in described["quality"].items()} if described.get("quality") else None,
     )
 
 
@@ -163,6 +168,9 @@ class Engine:
         self.metrics.model_ready.set(1)
         log.info("model %s ready: %s, dimension %d, %s on %s", info.name, ",".join(info.encoders),
                  info.dimension, info.precision, info.device)
+        if info.quality:
+            log.info("model %s measured quality: %s", info.name,
+                     ", ".join(f"{name} {value}" for name, value in info.quality.items()))
 
     def _require_ready(self) -> EmbeddingService:
         if self.embedder is None:

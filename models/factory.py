@@ -1,7 +1,8 @@
 """Building models, and saving/loading them as model directories or bare checkpoints.
 
 A model directory holds `config.json` (the `ModelConfig` fields, plus optional `name` and
-`description`) and `model.safetensors` (the flat state dict).
+`description`) and `model.safetensors` (the flat state dict). A config with `"family": "towers"`
+is a towers model instead (models/tower_model.py); no `family` (or `"imagebind"`) is an ImageBind one.
 """
 
 from __future__ import annotations
@@ -17,10 +18,13 @@ from safetensors.torch import save_file
 from .checkpoint import load_checkpoint
 from .config import ModelConfig, get_config
 from .model import ImageBindModel
+from .tower_model import FAMILY as TOWERS_FAMILY
+from .tower_model import TowerModel, TowerModelConfig, load_tower_model
 
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.safetensors"
-DESCRIPTIVE_KEYS = ("name", "description")
+DESCRIPTIVE_KEYS = ("name", "description", "quality", "class_prompts")
+IMAGEBIND_FAMILY = "imagebind"
 
 ConfigLike = str | Mapping[str, Any] | ModelConfig
 
@@ -43,7 +47,7 @@ def load_model(
     config: ConfigLike | None = None,
     modalities: tuple[str, ...] | list[str] | None = None,
     device: str | torch.device = "cpu",
-) -> ImageBindModel:
+) -> ImageBindModel | TowerModel:
     """Load a model directory, or a bare `.pth`/`.safetensors` checkpoint with `config` (e.g. "huge").
 
     The model is built on the meta device and the checkpoint's memory-mapped tensors are assigned
@@ -51,6 +55,10 @@ def load_model(
     Returns the model in eval mode on `device`.
     """
     path = Path(source)
+    if path.is_dir() and model_family(path) == TOWERS_FAMILY:
+        if config is not None:
+            raise ValueError(f"{path} is a model directory with its own {CONFIG_FILE}; do not pass config")
+        return load_tower_model(path, modalities=modalities, device=device)
     if path.is_dir():
         if config is not None:
             raise ValueError(f"{path} is a model directory with its own {CONFIG_FILE}; do not pass config")
@@ -77,8 +85,26 @@ def load_imagebind_huge(
     return load_model(path, config="huge", modalities=modalities, device=device)
 
 
-def read_model_config(directory: str | os.PathLike) -> tuple[ModelConfig, dict[str, str]]:
-    """A model directory's `ModelConfig` and its descriptive fields (`name`, `description`)."""
+def read_model_config(directory: str | os.PathLike) -> tuple[ModelConfig | TowerModelConfig, dict[str, Any]]:
+    """A model directory's config (`ModelConfig`, or `TowerModelConfig` for the towers family) and its
+    descriptive fields (`name`, `description`, `quality`)."""
+    values = _read_config_json(directory)
+    info = {k: values.pop(k) for k in DESCRIPTIVE_KEYS if k in values}
+    family = values.pop("family", IMAGEBIND_FAMILY)
+    if family == TOWERS_FAMILY:
+        return TowerModelConfig.from_dict({**values, "family": family}), info
+    if family != IMAGEBIND_FAMILY:
+        raise ValueError(f"{Path(directory) / CONFIG_FILE} names an unknown model family {family!r}; "
+                         f"known families are {[IMAGEBIND_FAMILY, TOWERS_FAMILY]}")
+    return ModelConfig.from_dict(values), info
+
+
+def model_family(directory: str | os.PathLike) -> str:
+    """The family a model directory's config names (`imagebind` when it names none)."""
+    return _read_config_json(directory).get("family", IMAGEBIND_FAMILY)
+
+
+def _read_config_json(directory: str | os.PathLike) -> dict[str, Any]:
     path = Path(directory) / CONFIG_FILE
     try:
         values = json.loads(path.read_text(encoding="utf-8"))
@@ -86,8 +112,7 @@ def read_model_config(directory: str | os.PathLike) -> tuple[ModelConfig, dict[s
         raise ValueError(f"cannot read model config {path}: {error}") from error
     if not isinstance(values, dict):
         raise ValueError(f"model config {path} must hold a JSON object")
-    info = {k: values.pop(k) for k in DESCRIPTIVE_KEYS if k in values}
-    return ModelConfig.from_dict(values), info
+    return values
 
 
 def save_model(

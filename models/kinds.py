@@ -19,12 +19,14 @@ from typing import Any
 from bindspace.models.preprocess.audio import AudioPreprocessor
 from bindspace.models.preprocess.base import Preprocessor
 from bindspace.models.preprocess.depth import DepthPreprocessor
+from bindspace.models.preprocess.fast_image import FastImagePreprocessor
 from bindspace.models.preprocess.image import ImagePreprocessor
 from bindspace.models.preprocess.imu import ImuPreprocessor
 from bindspace.models.preprocess.limits import InputLimits
 from bindspace.models.preprocess.text import TextPreprocessor
 from bindspace.models.preprocess.thermal import ThermalPreprocessor
 from bindspace.models.preprocess.video import VideoPreprocessor
+from bindspace.models.preprocess.wordpiece import WordPieceTextPreprocessor
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,13 @@ KINDS: dict[str, KindSpec] = {spec.name: spec for spec in (
              ("a person {}.",), ("max_bytes", "max_imu_samples")),
 )}
 
+ALTERNATIVE_PREPROCESSORS: dict[tuple[str, str], type[Preprocessor]] = {
+    ("image", "fast"): FastImagePreprocessor,
+    ("text", "wordpiece"): WordPieceTextPreprocessor,
+}
+"""Other preprocessings of a kind, chosen by its `"preprocessor"` option; a model directory's config
+names the ones its towers need (`preprocess_options`)."""
+
 
 class UnknownKindError(KeyError):
     """A kind name that is not registered; the message lists the registered ones."""
@@ -149,18 +158,32 @@ def build_preprocessors(limits: InputLimits | None = None, **options: dict[str, 
     """`{kind: preprocessor}` for every registered kind, all sharing `limits`.
 
     `options` maps a kind to keyword arguments of its preprocessor class, e.g.
-    `build_preprocessors(depth={"baseline_m": 0.05}, imu={"sample_rate": 50})`.
+    `build_preprocessors(depth={"baseline_m": 0.05}, imu={"sample_rate": 50})`. The option
+    `"preprocessor"` picks one of `ALTERNATIVE_PREPROCESSORS` instead, e.g. `text={"preprocessor": "wordpiece", ...}`.
     """
     unknown = set(options) - set(KINDS)
     if unknown:
         raise ValueError(f"unknown input kinds in options: {sorted(unknown)}; the kinds are {', '.join(KINDS)}")
     limits = limits or InputLimits()
-    return {name: spec.preprocessor(limits, **options.get(name, {})) for name, spec in KINDS.items()}
+    return {name: _build(spec, limits, dict(options.get(name, {}))) for name, spec in KINDS.items()}
+
+
+def _build(spec: KindSpec, limits: InputLimits, options: dict[str, Any]) -> Preprocessor:
+    name = options.pop("preprocessor", None)
+    if name is None:
+        return spec.preprocessor(limits, **options)
+    if (spec.name, name) not in ALTERNATIVE_PREPROCESSORS:
+        known = [n for kind, n in ALTERNATIVE_PREPROCESSORS if kind == spec.name]
+        raise ValueError(f"unknown {spec.name} preprocessor {name!r}; choose one of {known}")
+    return ALTERNATIVE_PREPROCESSORS[spec.name, name](limits, **options)
 
 
 def preprocess_options(config: Any) -> dict[str, dict[str, Any]]:
     """`build_preprocessors` options that size and normalize images and video frames as the model
-    (a `ModelConfig`) was trained: an OpenCLIP anchor trained at 336 pixels gets 336-pixel crops."""
+    (a `ModelConfig`) was trained: an OpenCLIP anchor trained at 336 pixels gets 336-pixel crops. A towers
+    model (`TowerModelConfig`) states its per-kind options itself, in its config's `preprocessing`."""
+    if hasattr(config, "preprocessing"):
+        return {kind: dict(options) for kind, options in config.preprocessing.items()}
     vision = {"size": config.image_size, "mean": tuple(config.image_mean), "std": tuple(config.image_std)}
     return {
         name: dict(vision) for name, spec in KINDS.items()

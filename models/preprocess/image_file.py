@@ -26,8 +26,12 @@ from bindspace.models.preprocess.limits import InputLimits
 SIXTEEN_BIT_MODES = ("I;16", "I;16L", "I;16B", "I;16N")
 
 
-def open_image(data: bytes, kind: str, limits: InputLimits) -> Image.Image:
-    """Decode the first frame of an image file, EXIF orientation applied, in its stored mode."""
+def open_image(data: bytes, kind: str, limits: InputLimits, *, draft_short_side: int | None = None) -> Image.Image:
+    """Decode the first frame of an image file, EXIF orientation applied, in its stored mode.
+
+    `draft_short_side` lets a JPEG decode at a reduced scale (1/2, 1/4, 1/8) whose short side is
+    still at least that many pixels.
+    """
     try:
         with warnings.catch_warnings():
             # Pillow's warnings (corrupt EXIF, its bomb warning) concern the client's file: it
@@ -36,6 +40,9 @@ def open_image(data: bytes, kind: str, limits: InputLimits) -> Image.Image:
             warnings.filterwarnings("ignore", module=r"PIL\.")
             image = Image.open(io.BytesIO(data))
             check_image_size(image.size, kind, limits)
+            if draft_short_side is not None and image.format == "JPEG":
+                scale = draft_short_side / min(image.size)
+                image.draft(image.mode, (int(image.size[0] * scale) + 1, int(image.size[1] * scale) + 1))
             image.load()
             ImageOps.exif_transpose(image, in_place=True)
     except InputError:

@@ -32,5 +32,6 @@ async def list_models(runtime: Runtime = Depends(ready_runtime)) -> ModelList:
         id=info.name, created=int(info.path.stat().st_mtime), encoders=list(info.encoders),
         input_kinds=list(info.input_kinds), dimension=info.dimension, precision=info.precision,
         device=info.device, batching=runtime.settings.batching, queues=queues,
+        description=info.description, quality=info.quality,
     )
     return ModelList(data=[card])

@@ -30,6 +30,9 @@ class ModelCard(BaseModel):
     device: str
     batching: bool
     queues: dict[str, QueueInfo]
+    description: str | None = None
+    quality: dict[str, str] | None = None
+    """The model's headline measured quality, as its config states it (e.g. `{"coco_text_to_image_r1": "0.30"}`)."""
 
 
 class ModelList(BaseModel):

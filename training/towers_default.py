@@ -1,0 +1,57 @@
+"""Building a towers model directory from the installed pretrained packages (no training data needed).
+
+The image tower's ConSE head needs the text embeddings of the 1000 ImageNet class names under the
+chosen prompts; they are computed here with the text tower and saved as the directory's own weights.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from bindspace.models.conse import class_text_embeddings
+from bindspace.models.kinds import build_preprocessors
+from bindspace.models.tower_model import TowerModel, TowerModelConfig, load_pretrained_backbone, save_tower_model
+from bindspace.models.tower_presets import minilm_efficientnet_config
+from bindspace.training.imagenet_names import imagenet_class_names
+
+ENSEMBLE_PROMPTS = ("a photo of a {}.", "a blurry photo of a {}.", "a close-up photo of a {}.",
+                    "a photo of the large {}.", "a photo of the small {}.", "a low resolution photo of a {}.",
+                    "a good photo of a {}.")
+
+TOWERS_BRIDGE: dict[str, Any] = {"prompts": ENSEMBLE_PROMPTS, "top_k": 10, "temperature": 3.0, "centring": 1.0}
+"""The ConSE settings that measured best on the real evaluation sets (bench/results/bridge_variants.md)."""
+
+
+def pretrained_towers(config: dict[str, Any]) -> TowerModel:
+    """A towers model with every backbone loaded from its pinned package (own weights still empty)."""
+    model = TowerModel(TowerModelConfig.from_dict(config)).eval()
+    for modality, tower in model.towers.items():
+        load_pretrained_backbone(tower, config["towers"][modality])
+    return model
+
+
+def build_towers_model(
+    directory: str | Path,
+    *,
+    variant: str = "lite0",
+    top_k: int = 10,
+    temperature: float = 1.0,
+    centring: float = 0.0,
+    prompts: Sequence[str] = ("a photo of a {}.",),
+    **info: Any,
+) -> Path:
+    """Write an EfficientNet-Lite + ConSE / MiniLM towers model directory; `info` goes into its config
+    (name, description, quality)."""
+    config = minilm_efficientnet_config(variant, top_k=top_k, temperature=temperature, centring=centring)
+    model = pretrained_towers(config)
+    text = build_preprocessors(**config["preprocessing"])["text"]
+    with torch.inference_mode():
+        embeddings = class_text_embeddings(
+            lambda texts: model.encode("text", text.batch(texts)), [[n] for n in imagenet_class_names()], prompts
+        )
+    model.towers["vision"].head.class_embeddings.copy_(embeddings)
+    return save_tower_model(model, directory, class_prompts=list(prompts), **info)
