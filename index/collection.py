@@ -28,9 +28,7 @@ from bindspace.index.errors import (
     CorruptDataError,
     DatabaseClosedError,
     IndexStoreError,
-    InvalidFilterError,
     InvalidItemError,
-    InvalidNameError,
     InvalidSearchError,
     ItemNotFoundError,
 )
@@ -45,7 +43,13 @@ from bindspace.index.records import CollectionInfo, CollectionStats, Hit, Item, 
 from bindspace.index.rwlock import ReadWriteLock
 from bindspace.index.snapshot import read_snapshot, write_snapshot
 from bindspace.index.store import ItemStore, WriteResult
-from bindspace.index.validation import as_vectors, check_item_id, check_modality, check_page_size, prepare_items
+from bindspace.index.validation import (
+    as_vectors,
+    check_item_id,
+    check_modality_restriction,
+    check_page_size,
+    prepare_items,
+)
 
 log = logging.getLogger("bindspace.index")
 
@@ -273,7 +277,7 @@ class Collection:
         vectors = as_vectors(queries, self.spec.dimension, self.spec.metric, "queries", InvalidSearchError)
         if len(vectors) > self._limits.max_queries:
             raise InvalidSearchError(f"at most {self._limits.max_queries} queries per search, got {len(vectors)}")
-        wanted_modalities = self._check_modalities(modalities)
+        wanted_modalities = check_modality_restriction(modalities)
         parsed_filter = parse(filter, self._limits.max_filter_values)
         search_params = self._backend.check_params({**self.spec.search_params, **(params or {})})
         if k * search_params.get("k_factor", 1) > self._limits.max_rerank_candidates:
@@ -333,7 +337,7 @@ class Collection:
         limit = check_page_size(limit, self._limits.max_page_items)
         if cursor is not None:
             cursor = check_item_id(cursor, self._limits.max_id_bytes)
-        wanted_modalities = self._check_modalities(modalities)
+        wanted_modalities = check_modality_restriction(modalities)
         tree = parse(filter, self._limits.max_filter_values)
         where, params = to_sql(tree) if tree is not None else (None, [])
         if wanted_modalities is not None:
@@ -479,15 +483,3 @@ class Collection:
         if len(ids) > self._limits.max_batch_items:
             raise InvalidItemError(f"at most {self._limits.max_batch_items} ids per call, got {len(ids)}")
         return [check_item_id(item_id, self._limits.max_id_bytes) for item_id in ids]
-
-    @staticmethod
-    def _check_modalities(modalities: str | Iterable[str] | None) -> list[str] | None:
-        if modalities is None:
-            return None
-        names = [modalities] if isinstance(modalities, str) else list(modalities)
-        if not names:
-            raise InvalidFilterError("the modality restriction lists no modality")
-        try:
-            return [check_modality(name) for name in names]
-        except InvalidNameError as exc:
-            raise InvalidFilterError(str(exc)) from exc

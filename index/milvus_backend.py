@@ -31,10 +31,8 @@ from bindspace.index.errors import (
     CollectionNotFoundError,
     CorruptDataError,
     DatabaseClosedError,
-    InvalidFilterError,
     InvalidIndexSpecError,
     InvalidItemError,
-    InvalidNameError,
     InvalidSearchError,
     ItemNotFoundError,
 )
@@ -54,7 +52,7 @@ from bindspace.index.validation import (
     as_vectors,
     check_collection_name,
     check_item_id,
-    check_modality,
+    check_modality_restriction,
     check_page_size,
     prepare_items,
 )
@@ -341,7 +339,7 @@ class MilvusCollection:
 
     def _expression(self, filter: Mapping[str, Any] | None, modalities: str | Iterable[str] | None) -> str:
         clauses = []
-        names = self._check_modalities(modalities)
+        names = check_modality_restriction(modalities)
         if names is not None:
             clauses.append(f"modality in [{', '.join(string_literal(name) for name in names)}]")
         tree = parse(filter, self._limits.max_filter_values)
@@ -392,18 +390,6 @@ class MilvusCollection:
         if len(ids) > self._limits.max_batch_items:
             raise InvalidItemError(f"at most {self._limits.max_batch_items} ids per call, got {len(ids)}")
         return list(dict.fromkeys(check_item_id(item_id, self._limits.max_id_bytes) for item_id in ids))
-
-    @staticmethod
-    def _check_modalities(modalities: str | Iterable[str] | None) -> list[str] | None:
-        if modalities is None:
-            return None
-        names = [modalities] if isinstance(modalities, str) else list(modalities)
-        if not names:
-            raise InvalidFilterError("the modality restriction lists no modality")
-        try:
-            return [check_modality(name) for name in names]
-        except InvalidNameError as exc:
-            raise InvalidFilterError(str(exc)) from exc
 
 
 class MilvusDatabase:

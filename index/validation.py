@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from bindspace.index.config import IndexLimits
-from bindspace.index.errors import DimensionMismatchError, IndexStoreError, InvalidItemError, InvalidNameError
+from bindspace.index.errors import (
+    DimensionMismatchError,
+    IndexStoreError,
+    InvalidFilterError,
+    InvalidItemError,
+    InvalidNameError,
+)
 from bindspace.index.filters import tags_for
 from bindspace.index.records import Item
 
@@ -37,6 +43,19 @@ def check_modality(modality: Any) -> str:
             f"modality {modality!r} is invalid: use 1-32 letters, digits, '_' or '-', starting with a letter or digit"
         )
     return modality
+
+
+def check_modality_restriction(modalities: str | Iterable[str] | None) -> list[str] | None:
+    """The kinds a search or listing is restricted to (None: all); InvalidFilterError when malformed."""
+    if modalities is None:
+        return None
+    names = [modalities] if isinstance(modalities, str) else list(modalities)
+    if not names:
+        raise InvalidFilterError("the modality restriction lists no modality")
+    try:
+        return [check_modality(name) for name in names]
+    except InvalidNameError as exc:
+        raise InvalidFilterError(str(exc)) from exc
 
 
 def check_item_id(item_id: Any, max_bytes: int) -> str:
