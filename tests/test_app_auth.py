@@ -7,40 +7,15 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import json
 
 import pytest
-from fastapi.routing import iter_route_contexts
 
+from auth_routes import KEY, OPEN_ROUTES, app_routes
 from live_server import LiveServer, live_server
-
-KEY = "s3cret-key-0123456789"
-
-# Routes that answer without a key. Every other route of the app must refuse missing and wrong keys.
-OPEN_ROUTES = {
-    ("GET", "/healthz"),
-    ("GET", "/readyz"),
-    ("GET", "/metrics"),
-    ("GET", "/.well-known/live"),
-    ("HEAD", "/.well-known/live"),
-    ("GET", "/.well-known/ready"),
-    ("HEAD", "/.well-known/ready"),
-    ("GET", "/openapi.json"),
-    ("HEAD", "/openapi.json"),
-    ("GET", "/docs"),
-    ("GET", "/docs/swagger"),
-    ("GET", "/"),
-    ("GET", "/ui/{asset}"),
-}
 
 
 @pytest.fixture(scope="module")
 def server() -> LiveServer:
     return live_server(api_keys=f"other-key,{KEY}", cors_origins="https://app.example", log_format="json",
                        log_level="info")
-
-
-def app_routes(server: LiveServer) -> list[tuple[str, str]]:
-    """(method, path template) of every route the application serves, included routers flattened."""
-    contexts = iter_route_contexts(server.app.routes)
-    return [(method, route.path) for route in contexts for method in sorted(route.methods)]
 
 
 def concrete(path: str) -> str:

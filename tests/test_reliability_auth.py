@@ -1,4 +1,4 @@
-"""Authentication, beyond the route table of test_app_auth: the schema agrees with that table, tricks do not
+"""Authentication, beyond the route table (tests/auth_routes.py, checked by test_app_auth): the schema agrees with that table, tricks do not
 get around the key check, every configured key is compared in constant time, and no key reaches the logs
 of a real server process, whatever happens to the request.
 """
@@ -13,7 +13,7 @@ import socket
 from types import SimpleNamespace
 
 import pytest
-from test_app_auth import KEY, OPEN_ROUTES, app_routes
+from auth_routes import KEY, OPEN_ROUTES, app_routes
 from live_server import LiveServer, live_server
 from server_process import ServerProcess, shared_tiny_model
 
