@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
@@ -25,7 +25,6 @@ from bindspace.engine.batching import DynamicBatcher
 from bindspace.engine.classification import LabelScore, label_embeddings, rank_labels
 from bindspace.engine.embedding import Embeddings, EmbeddingService, Payload
 from bindspace.engine.encoder import Encoder
-from bindspace.engine.encoder_process import EncoderProcess
 from bindspace.engine.label_cache import LabelCache
 from bindspace.engine.metrics import Metrics
 from bindspace.engine.model_source import resolve_model_dir
@@ -33,6 +32,9 @@ from bindspace.engine.settings import Settings
 from bindspace.models import load_model
 from bindspace.models.factory import read_model_config
 from bindspace.models.kinds import build_preprocessors, encoder_of, get_kind, kind_names, preprocess_options
+
+if TYPE_CHECKING:
+    from bindspace.engine.encoder_process import EncoderProcess
 
 log = logging.getLogger("bindspace.engine")
 
@@ -76,6 +78,10 @@ def load_encoder(settings: Settings, model_dir: Path) -> tuple[Encoder, ModelInf
 
 def start_encoder_process(settings: Settings, model_dir: Path) -> tuple[EncoderProcess, ModelInfo]:
     """Load the model in `model_dir` in a worker process of its own, as configured; also describe it."""
+    # Imported here: the worker runs as `python -m bindspace.engine.encoder_process`, which must not find
+    # that module already imported by the package's own import of this one.
+    from bindspace.engine.encoder_process import EncoderProcess
+
     encoder = EncoderProcess(model_dir, device=settings.device, precision=settings.precision,
                              threads=settings.threads)
     return encoder, describe_model(settings, model_dir, encoder.modalities, encoder.dimension)
