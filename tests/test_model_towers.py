@@ -11,7 +11,7 @@ from safetensors.torch import load_file, save_file
 
 from bindspace.models import load_model
 from bindspace.models.checkpoint import CheckpointError
-from bindspace.models.efficientnet import EfficientNetLite, EfficientNetLiteConfig
+from bindspace.models.efficientnet import VARIANTS
 from bindspace.models.kinds import build_preprocessors
 from bindspace.models.pretrained_files import PretrainedFileError, package_file, verified_path
 from bindspace.models.tower_model import (
@@ -44,25 +44,22 @@ def towers(config: dict) -> TowerModel:
     return model
 
 
-def test_efficientnet_lite0_equals_the_reference_implementation(towers: TowerModel) -> None:
+@pytest.mark.parametrize("variant", ["lite0", "lite1", "lite2"])
+def test_efficientnet_lite_equals_the_reference_implementation(variant: str) -> None:
     from efficientnet_lite_pytorch import EfficientNet
 
+    config = minilm_efficientnet_config(variant)
+    tower = TowerModel(TowerModelConfig.from_dict(config)).eval().towers["vision"]
+    load_pretrained_backbone(tower, config["towers"]["vision"])
     reference = EfficientNet.from_pretrained(
-        "efficientnet-lite0", weights_path=str(package_file(PINNED_FILES["efficientnet-lite0"]))
+        f"efficientnet-{variant}", weights_path=str(package_file(PINNED_FILES[f"efficientnet-{variant}"]))
     ).eval()
-    x = torch.randn(3, 3, 224, 224, generator=torch.Generator().manual_seed(0))
+    size = VARIANTS[variant][2]
+    assert config["preprocessing"]["image"]["size"] == size
+    x = torch.randn(3, 3, size, size, generator=torch.Generator().manual_seed(0))
     with torch.inference_mode():
-        ours, theirs = towers.towers["vision"].backbone(x), reference(x)
+        ours, theirs = tower.backbone(x), reference(x)
     torch.testing.assert_close(ours, theirs, rtol=1e-5, atol=1e-5)
-
-
-@pytest.mark.parametrize("variant", ["lite1", "lite2"])
-def test_efficientnet_lite_variants_have_the_reference_layout(variant: str) -> None:
-    from efficientnet_lite_pytorch import EfficientNet
-
-    ours = {k: tuple(v.shape) for k, v in EfficientNetLite(EfficientNetLiteConfig(variant)).state_dict().items()}
-    theirs = {k: tuple(v.shape) for k, v in EfficientNet.from_name(f"efficientnet-{variant}").state_dict().items()}
-    assert ours == theirs
 
 
 def test_minilm_cosines_equal_sentence_transformers(config: dict, towers: TowerModel) -> None:
