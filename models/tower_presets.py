@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .efficientnet import VARIANTS
+from .efficientnet_ensemble import input_size, member_variants
 from .pretrained_files import PinnedFile
 
 PINNED_FILES: dict[str, PinnedFile] = {
@@ -43,20 +43,26 @@ MINILM_DIM = 384
 def minilm_efficientnet_config(
     variant: str = "lite0", *, top_k: int = 10, temperature: float = 1.0, centring: float = 0.0
 ) -> dict[str, Any]:
-    """A towers-model config: EfficientNet-Lite + ConSE into all-MiniLM-L6-v2's space, MiniLM for text."""
+    """A towers-model config: EfficientNet-Lite + ConSE into all-MiniLM-L6-v2's space, MiniLM for text.
+
+    `variant` is one EfficientNet-Lite ("lite2") or an ensemble ("lite0+lite2"), which reads images at its
+    largest member's size."""
+    members = member_variants(variant)
+    weights: Any = [PINNED_FILES[f"efficientnet-{m}"].to_dict() for m in members]
+    if len(members) == 1:
+        weights = weights[0]
     return {
         "family": "towers",
         "out_embed_dim": MINILM_DIM,
         "towers": {
             "vision": {
-                "type": "efficientnet_lite", "variant": variant,
-                "weights": PINNED_FILES[f"efficientnet-{variant}"].to_dict(),
+                "type": "efficientnet_lite", "variant": variant, "weights": weights,
                 "head": {"type": "conse", "top_k": top_k, "temperature": temperature, "centring": centring},
             },
             "text": {"type": "bert_sentence", "bert": {}, "weights": PINNED_FILES["all-minilm-l6-v2"].to_dict()},
         },
         "preprocessing": {
-            "image": {"preprocessor": "fast", "size": VARIANTS[variant][2], "mean": [0.5] * 3, "std": [0.5] * 3},
+            "image": {"preprocessor": "fast", "size": input_size(variant), "mean": [0.5] * 3, "std": [0.5] * 3},
             # Video frames keep the video preprocessing's 224-pixel crops, normalised as the image tower wants.
             "video": {"mean": [0.5] * 3, "std": [0.5] * 3},
             "text": {"preprocessor": "wordpiece", "max_tokens": MINILM_MAX_TOKENS,

@@ -62,6 +62,33 @@ def test_efficientnet_lite_equals_the_reference_implementation(variant: str) -> 
     torch.testing.assert_close(ours, theirs, rtol=1e-5, atol=1e-5)
 
 
+def test_an_ensemble_tower_averages_its_members_reference_log_probabilities() -> None:
+    from efficientnet_lite_pytorch import EfficientNet
+
+    config = minilm_efficientnet_config("lite0+lite2")
+    assert config["preprocessing"]["image"]["size"] == VARIANTS["lite2"][2]
+    tower = TowerModel(TowerModelConfig.from_dict(config)).eval().towers["vision"]
+    load_pretrained_backbone(tower, config["towers"]["vision"])
+    # The reference pads for one fixed image size; ours pads for the input, as TensorFlow's "SAME" does.
+    references = [EfficientNet.from_pretrained(f"efficientnet-{v}", weights_path=str(
+        package_file(PINNED_FILES[f"efficientnet-{v}"])), image_size=260).eval() for v in ("lite0", "lite2")]
+    x = torch.randn(2, 3, 260, 260, generator=torch.Generator().manual_seed(1))
+    with torch.inference_mode():
+        ours = tower.backbone(x)
+        theirs = torch.stack([r(x).log_softmax(dim=-1) for r in references]).mean(dim=0)
+    torch.testing.assert_close(ours, theirs, rtol=1e-5, atol=1e-5)
+
+
+def test_an_ensemble_with_a_missing_weights_file_or_an_unknown_member_is_refused() -> None:
+    config = minilm_efficientnet_config("lite0+lite2")
+    spec = config["towers"]["vision"]
+    tower = TowerModel(TowerModelConfig.from_dict(config), ["vision"]).towers["vision"]
+    with pytest.raises(CheckpointError, match="2 members but 1 weights files"):
+        load_pretrained_backbone(tower, {**spec, "weights": spec["weights"][:1]})
+    with pytest.raises(ValueError, match="lite9"):
+        minilm_efficientnet_config("lite0+lite9")
+
+
 def test_minilm_cosines_equal_sentence_transformers(config: dict, towers: TowerModel) -> None:
     from sentence_transformers import SentenceTransformer
 
@@ -122,3 +149,20 @@ def test_an_unknown_model_family_is_a_clear_error(tmp_path) -> None:
     (tmp_path / "config.json").write_text(json.dumps({"family": "mystery"}))
     with pytest.raises(ValueError, match="mystery"):
         load_model(tmp_path)
+
+
+def test_a_built_ensemble_model_records_its_class_names_and_loads_with_its_members(tmp_path) -> None:
+    from bindspace.training.towers_default import build_towers_model
+
+    build_towers_model(tmp_path, variant="lite0+lite2", class_names="renamed", top_k=5, name="ensemble-test")
+    config = json.loads((tmp_path / "config.json").read_text())
+    assert config["class_names"] == "renamed" and config["towers"]["vision"]["variant"] == "lite0+lite2"
+    loaded = load_model(tmp_path)
+    assert [type(m).__name__ for m in loaded.towers["vision"].backbone.members] == ["EfficientNetLite"] * 2
+    with torch.inference_mode():
+        images = loaded.encode("vision", torch.randn(2, 3, 260, 260))
+        plane = loaded.encode("text", build_preprocessors(**config["preprocessing"])["text"].batch(
+            ["a photo of a carpenter's plane."]))
+    assert images.shape == (2, 384)
+    # The class embedding of ImageNet's "plane" (index 726) is made from its spelled-out name.
+    assert torch.nn.functional.cosine_similarity(loaded.towers["vision"].head.class_embeddings[726], plane[0], dim=0) > 0.999

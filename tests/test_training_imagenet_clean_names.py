@@ -29,6 +29,10 @@ def test_each_style_names_all_1000_classes_in_logit_order(style: str) -> None:
     assert names[726][0].startswith("carpenter's plane")  # torchvision: "plane", not an aircraft
 
 
+def test_the_torchvision_style_is_torchvisions_list() -> None:
+    assert clean_imagenet_names("torchvision") == [[name] for name in imagenet_class_names()]
+
+
 def test_the_kind_style_places_breeds_under_their_kind_and_clothing_on_a_person() -> None:
     names = clean_imagenet_names("kind")
     assert names[207] == ["golden retriever, a kind of dog"]
@@ -44,5 +48,5 @@ def test_the_synonyms_style_keeps_the_plain_name_first() -> None:
 
 
 def test_an_unknown_style_is_refused_naming_the_choices() -> None:
-    with pytest.raises(ValueError, match="renamed, kind or synonyms"):
+    with pytest.raises(ValueError, match="torchvision, renamed, kind, synonyms"):
         clean_imagenet_names("fancy")

@@ -81,6 +81,9 @@ WORN: frozenset[int] = frozenset({
 """Clothing and other things worn: in a photo they are almost always on a person."""
 
 
+NAME_STYLES = ("torchvision", "renamed", "kind", "synonyms")
+
+
 def _kind_of() -> dict[int, str]:
     return {index: kind for kind, ranges in KINDS.items() for first, last in ranges for index in range(first, last + 1)}
 
@@ -88,18 +91,20 @@ def _kind_of() -> dict[int, str]:
 def clean_imagenet_names(style: str = "kind") -> list[list[str]]:
     """The 1000 classes' names, one list per class (its synonyms), in the classifiers' logit order.
 
-    `style`: "renamed" only spells out the ambiguous names; "kind" writes "<name>, a kind of <kind>" and
+    `style`: "torchvision" keeps torchvision's names; "renamed" only spells out the ambiguous names; "kind" writes "<name>, a kind of <kind>" and
     "a person wearing a <name>" (one name per class); "synonyms" lists the kind word and the person
     phrase as extra synonyms beside the plain name.
     """
-    if style not in ("renamed", "kind", "synonyms"):
-        raise ValueError(f"unknown class-name style {style!r}; choose renamed, kind or synonyms")
+    if style not in NAME_STYLES:
+        raise ValueError(f"unknown class-name style {style!r}; choose one of {', '.join(NAME_STYLES)}")
     kinds = _kind_of()
     names = []
     for index, torchvision_name in enumerate(imagenet_class_names()):
         name = RENAMED.get(index, torchvision_name)
         extra = ([kinds[index]] if index in kinds else []) + ([f"person wearing a {name}"] if index in WORN else [])
-        if style == "renamed":
+        if style == "torchvision":
+            names.append([torchvision_name])
+        elif style == "renamed":
             names.append([name])
         elif style == "synonyms":
             names.append([name, *extra])

@@ -16,14 +16,18 @@ from bindspace.models.conse import class_text_embeddings
 from bindspace.models.kinds import build_preprocessors
 from bindspace.models.tower_model import TowerModel, TowerModelConfig, load_pretrained_backbone, save_tower_model
 from bindspace.models.tower_presets import minilm_efficientnet_config
-from bindspace.training.imagenet_names import imagenet_class_names
+from bindspace.training.imagenet_clean_names import clean_imagenet_names
 
 ENSEMBLE_PROMPTS = ("a photo of a {}.", "a blurry photo of a {}.", "a close-up photo of a {}.",
                     "a photo of the large {}.", "a photo of the small {}.", "a low resolution photo of a {}.",
                     "a good photo of a {}.")
 
-TOWERS_BRIDGE: dict[str, Any] = {"prompts": ENSEMBLE_PROMPTS, "top_k": 10, "temperature": 3.0, "centring": 1.0}
-"""The ConSE settings that measured best on the real evaluation sets (bench/results/bridge_variants.md)."""
+TOWERS_VARIANT = "lite0+lite2"
+"""The image tower: EfficientNet-Lite0 and Lite2 averaged (models/efficientnet_ensemble.py)."""
+
+TOWERS_BRIDGE: dict[str, Any] = {"class_names": "renamed", "prompts": ("a photo of a {}.",), "top_k": 50,
+                                 "temperature": 2.0, "centring": 1.0}
+"""The ConSE settings that measured best on the real evaluation sets (bench/results/bridge_variants-*.md)."""
 
 
 def pretrained_towers(config: dict[str, Any]) -> TowerModel:
@@ -37,21 +41,22 @@ def pretrained_towers(config: dict[str, Any]) -> TowerModel:
 def build_towers_model(
     directory: str | Path,
     *,
-    variant: str = "lite0",
+    variant: str = TOWERS_VARIANT,
+    class_names: str = "torchvision",
     top_k: int = 10,
     temperature: float = 1.0,
     centring: float = 0.0,
     prompts: Sequence[str] = ("a photo of a {}.",),
     **info: Any,
 ) -> Path:
-    """Write an EfficientNet-Lite + ConSE / MiniLM towers model directory; `info` goes into its config
-    (name, description, quality)."""
+    """Write an EfficientNet-Lite + ConSE / MiniLM towers model directory; `class_names` is a style of
+    training/imagenet_clean_names.py; `info` goes into its config (name, description, quality)."""
     config = minilm_efficientnet_config(variant, top_k=top_k, temperature=temperature, centring=centring)
     model = pretrained_towers(config)
     text = build_preprocessors(**config["preprocessing"])["text"]
     with torch.inference_mode():
         embeddings = class_text_embeddings(
-            lambda texts: model.encode("text", text.batch(texts)), [[n] for n in imagenet_class_names()], prompts
+            lambda texts: model.encode("text", text.batch(texts)), clean_imagenet_names(class_names), prompts
         )
     model.towers["vision"].head.class_embeddings.copy_(embeddings)
-    return save_tower_model(model, directory, class_prompts=list(prompts), **info)
+    return save_tower_model(model, directory, class_names=class_names, class_prompts=list(prompts), **info)

