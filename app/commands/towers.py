@@ -6,18 +6,16 @@ import argparse
 import json
 from pathlib import Path
 
-TOWERS_WEIGHTS_DIR = Path(__file__).resolve().parents[2] / "models" / "weights" / "minilm-efficientnet"
-
-
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `build-towers` command."""
     parser = subparsers.add_parser(
-        "build-towers", help="build the EfficientNet-Lite + MiniLM towers model (no training data needed)",
+        "build-towers", help="build an image and text model from the pretrained towers alone (no training; the "
+        "default model adds audio, depth, thermal and IMU: train-default)",
         description="Load EfficientNet-Lite and all-MiniLM-L6-v2 from their installed, sha256-pinned packages, "
         "embed the 1000 ImageNet class names with the text tower for the ConSE bridge, and write the model "
         "directory (config.json and the class embeddings).",
     )
-    parser.add_argument("--out", type=Path, default=TOWERS_WEIGHTS_DIR, help=f"default {TOWERS_WEIGHTS_DIR}")
+    parser.add_argument("--out", type=Path, required=True, help="model directory to write")
     parser.add_argument("--variant", default="lite0", choices=("lite0", "lite1", "lite2"),
                         help="EfficientNet-Lite variant; its package must be installed (default lite0)")
     parser.add_argument("--top-k", type=int, default=None, help="ConSE classes per image (default: the measured best)")
