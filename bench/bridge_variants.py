@@ -27,14 +27,13 @@ from bindspace.models.kinds import build_preprocessors
 from bindspace.models.tower_model import TowerModel, TowerModelConfig, load_pretrained_backbone
 from bindspace.models.tower_presets import minilm_efficientnet_config
 from bindspace.training.imagenet_clean_names import NAME_STYLES, clean_imagenet_names
+from bindspace.training.towers_default import ENSEMBLE_PROMPTS
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
 PROMPT_SETS = {
     "photo": ("a photo of a {}.",),
-    "ensemble7": ("a photo of a {}.", "a blurry photo of a {}.", "a close-up photo of a {}.",
-                  "a photo of the large {}.", "a photo of the small {}.", "a low resolution photo of a {}.",
-                  "a good photo of a {}."),
+    "ensemble7": ENSEMBLE_PROMPTS,
 }
 TOWER_VARIANTS = ("lite0", "lite1", "lite2", "lite0+lite2")
 TOP_K = (5, 10, 20, 50)

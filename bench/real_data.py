@@ -9,7 +9,10 @@ Starts `bindspace serve` with the model (default: the bundled default model) and
 - the 13 named photos among 7 names ("a photo of a {name}."): correct of 13;
 - texts: 200 caption pairs (100 of the same photo, 100 of different photos), cosines against
   sentence-transformers' own all-MiniLM-L6-v2 `encode` (in this process): max |difference|;
-- the model's other encoders (sounds, IMU), or that it has none.
+- the 8 sound clips (audio encoder): zero-shot top-1 among 8 names, and where each clip's photos rank
+  among the 13 photos (sound -> image);
+- UCI-HAR: 300 IMU windows (50 per activity, 50 Hz, acceleration in g) zero-shot among 6 activities
+  ("a person {activity}." and three more prompts, ensembled).
 """
 
 from __future__ import annotations
@@ -22,7 +25,19 @@ from pathlib import Path
 import httpx
 import numpy as np
 
-from bench.real_data_sets import CIFAR_CLASSES, PHOTO_NAMES, SHARED_DATA, cifar_images, coco_pairs, named_photos
+from bench.real_data_sets import (
+    CIFAR_CLASSES,
+    HAR_ACTIVITIES,
+    PHOTO_NAMES,
+    PHOTO_OF_SOUND,
+    SHARED_DATA,
+    SOUND_NAMES,
+    cifar_images,
+    coco_pairs,
+    har_windows,
+    named_photos,
+    sound_clips,
+)
 from bench.serve_bench import ServerProcess
 
 REPO = Path(__file__).resolve().parents[1]
@@ -30,15 +45,19 @@ RESULTS = REPO / "bench" / "results"
 DEFAULT_MODEL = REPO / "models" / "weights" / "default"
 PER_REQUEST = 16
 TARGETS = {"coco_r1": 0.35, "coco_r10": 0.85, "cifar_top1": 0.40, "photos_correct": 11, "text_max_diff": 1e-4}
+HAR_PROMPTS = ("a person {}.", "someone {}.", "a recording of a person {}.", "the motion of someone {}.")
 
 
-def embed(client: httpx.Client, kind: str, inputs: list) -> np.ndarray:
+def embed(client: httpx.Client, kind: str, inputs: list, **options) -> np.ndarray:
+    """Embeddings of `inputs` (texts, file paths, or bytes) through `POST /v1/embed`; `options` are extra
+    request fields (e.g. `imu`)."""
     vectors = []
     for start in range(0, len(inputs), PER_REQUEST):
         chunk = inputs[start:start + PER_REQUEST]
         if kind != "text":
-            chunk = [base64.b64encode(Path(p).read_bytes()).decode("ascii") for p in chunk]
-        response = client.post("/v1/embed", json={"modality": kind, "inputs": chunk})
+            chunk = [base64.b64encode(p if isinstance(p, bytes) else Path(p).read_bytes()).decode("ascii")
+                     for p in chunk]
+        response = client.post("/v1/embed", json={"modality": kind, "inputs": chunk, **options})
         response.raise_for_status()
         vectors += [item["embedding"] for item in response.json()["data"]]
     return np.asarray(vectors, dtype=np.float32)
@@ -96,7 +115,42 @@ def measure(client: httpx.Client, kinds: list[str]) -> dict:
     result["text_pairs"] = len(pairs)
     result["text_max_diff"] = float(np.abs(served - (a * b).sum(axis=1)).max())
     result["served_kinds"] = kinds
+    if "audio" in kinds:
+        result["sounds"] = measure_sounds(client, photo_paths, photo_labels)
+    if "imu" in kinds:
+        result["har"] = measure_har(client)
     return result
+
+
+def measure_sounds(client: httpx.Client, photo_paths: list[Path], photo_labels: list[int]) -> dict:
+    """Zero-shot naming of the 8 clips, and the best rank (1 = first) of a photo of the clip's name among
+    the 13 photos."""
+    clips, labels = sound_clips()
+    sounds = embed(client, "audio", clips)
+    names = embed(client, "text", [f"a photo of a {n}." for n in SOUND_NAMES])
+    predicted = np.argmax(sounds @ names.T, axis=1)
+    photos = embed(client, "image", photo_paths)
+    rows = []
+    for clip, label, guess, scores in zip(clips, labels, predicted, sounds @ photos.T):
+        wanted = PHOTO_NAMES.index(PHOTO_OF_SOUND.get(SOUND_NAMES[label], SOUND_NAMES[label]))
+        order = list(np.argsort(-scores))
+        rank = 1 + min(order.index(i) for i, name in enumerate(photo_labels) if name == wanted)
+        rows.append({"clip": clip.name, "name": SOUND_NAMES[label], "predicted": SOUND_NAMES[guess],
+                     "photo_rank": rank})
+    return {"top1": float(np.mean([r["name"] == r["predicted"] for r in rows])), "clips": rows,
+            "mean_photo_rank": float(np.mean([r["photo_rank"] for r in rows]))}
+
+
+def measure_har(client: httpx.Client) -> dict:
+    windows, labels = har_windows()
+    imu = embed(client, "imu", windows, imu={"sample_rate": 50, "accel_unit": "g"})
+    classes = []
+    for activity in HAR_ACTIVITIES:
+        vectors = embed(client, "text", [prompt.format(activity) for prompt in HAR_PROMPTS]).mean(axis=0)
+        classes.append(vectors / np.linalg.norm(vectors))
+    predicted = np.argmax(imu @ np.stack(classes).T, axis=1)
+    return {"windows": len(windows), "top1": float((predicted == np.asarray(labels)).mean()),
+            "predicted": np.bincount(predicted, minlength=len(HAR_ACTIVITIES)).tolist()}
 
 
 def markdown(result: dict, model: Path) -> str:
@@ -124,10 +178,21 @@ def markdown(result: dict, model: Path) -> str:
         f"CIFAR-10 predictions per class ({', '.join(CIFAR_CLASSES)}): {result['cifar_predicted']}. "
         f"Photos named wrongly: {', '.join(result['photos_wrong']) or 'none'}.",
         "",
-        f"Input kinds the model serves: {', '.join(result['served_kinds'])}. "
-        + ("Sounds and IMU windows are not measured: this model has no audio or IMU encoder."
-           if "audio" not in result["served_kinds"] else ""),
+        f"Input kinds the model serves: {', '.join(result['served_kinds'])}.",
     ]
+    if "sounds" in result:
+        sounds = result["sounds"]
+        lines += ["", "## Sounds (no target: no real sound-image pairs exist here)", "",
+                  f"Zero-shot top-1 among {len(SOUND_NAMES)} names: **{sounds['top1']:.3f}**; mean rank of the "
+                  f"clip's photo among the 13 photos (sound -> image, 1 is best): {sounds['mean_photo_rank']:.1f}.", "",
+                  "| clip | name | named as | photo rank /13 |", "| --- | --- | --- | ---: |"]
+        lines += [f"| {r['clip']} | {r['name']} | {r['predicted']} | {r['photo_rank']} |" for r in sounds["clips"]]
+    if "har" in result:
+        har = result["har"]
+        lines += ["", "## IMU: UCI-HAR through the API", "",
+                  f"{har['windows']} windows (50 per activity), zero-shot among {len(HAR_ACTIVITIES)} activities: "
+                  f"top-1 **{har['top1']:.3f}** (chance 0.167). Predictions per activity "
+                  f"({', '.join(HAR_ACTIVITIES)}): {har['predicted']}."]
     return "\n".join(lines) + "\n"
 
 

@@ -27,11 +27,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bindspace.models import load_model  # noqa: E402
-from bindspace.models.kinds import build_preprocessors  # noqa: E402
+from bindspace.models.kinds import build_preprocessors, preprocess_options  # noqa: E402
 from bindspace.training.cache import TensorCache  # noqa: E402
 from bindspace.training.evaluate import evaluate_model, read_class_prompts, report_markdown  # noqa: E402
 from bindspace.training.manifest import read_manifest  # noqa: E402
-from bindspace.training.pipeline import STAGE_MODEL, corpus_manifest, run_stages  # noqa: E402
+from bindspace.training.pipeline import corpus_manifest, run_stages, start_model  # noqa: E402
 from bindspace.training.recipes import BOUND_KINDS, DEFAULT_RECIPE, text_paired_stage  # noqa: E402
 from bindspace.training.trainer import TrainOptions  # noqa: E402
 
@@ -67,13 +67,14 @@ def write_test_split(corpus_dir: Path, test_dir: Path, per_concept: int) -> Path
 
 def evaluate(model, test_dir: Path, kinds, cache_dir: Path) -> dict:
     records = read_manifest(corpus_manifest(test_dir, "test"), kinds)
-    return evaluate_model(model, records, build_preprocessors(), kinds=kinds,
+    return evaluate_model(model, records, build_preprocessors(**preprocess_options(model.config)), kinds=kinds,
                           class_prompts=read_class_prompts(test_dir / "concepts.json"),
                           cache=TensorCache(cache_dir, float_dtype="float32"), num_workers=1)
 
 
 def text_paired_runs(work_dir: Path, test_dir: Path, cache_dir: Path, kinds) -> dict:
-    """Each bound kind trained against frozen caption embeddings from the default's anchor, same budget."""
+    """Each bound kind trained against frozen caption embeddings of the default's text tower, from the
+    same starting model and with the same budget."""
     corpus_dir = work_dir / "corpus"
     all_kinds = sorted({"image", "text", *kinds})
     train_records = read_manifest(corpus_manifest(corpus_dir, "train"), all_kinds)
@@ -82,9 +83,10 @@ def text_paired_runs(work_dir: Path, test_dir: Path, cache_dir: Path, kinds) -> 
                            progress=False)
     results = {}
     for kind in kinds:
-        model = load_model(work_dir / "anchor" / STAGE_MODEL)
+        model = start_model(DEFAULT_RECIPE)
+        preprocessors = build_preprocessors(**preprocess_options(model.config))
         stage = text_paired_stage(DEFAULT_RECIPE.stage(f"bind-{kind}"))
-        model, summaries = run_stages(model, [stage], train_records, val_records, build_preprocessors(), options)
+        model, summaries = run_stages(model, [stage], train_records, val_records, preprocessors, options)
         report = evaluate(model, test_dir, ["image", "text", kind], cache_dir)
         results[kind] = {"stage": summaries[-1], "zero_shot": report["zero_shot"][kind],
                          "class_means": report["class_means"][kind], "to_image": report["retrieval"][f"{kind}->image"]}
@@ -109,16 +111,25 @@ def markdown(result: dict) -> str:
     lines += [
         f"Evaluated on the corpus's test split: {result['emergent']['items']} items, "
         f"{result['emergent']['classes']} classes, prompt ensembles of {result['emergent']['prompts_per_class']} prompts.", "",
-        "| modality | emergent zero-shot top-1 | text-paired top-1 (same budget) | emergent / text-paired | X->image R@1 |",
-        "| --- | ---: | ---: | ---: | ---: |",
+        "The anchor caps what an encoder bound to images can reach: `cap` = text-paired x the anchor's image "
+        "class-mean accuracy / its caption class-mean accuracy (section below). The target: emergent >= 0.9 x "
+        "text-paired, or >= 0.9 x cap.", "",
+        "| modality | emergent zero-shot top-1 | text-paired top-1 (same budget) | emergent / text-paired | cap | "
+        "emergent / cap | target | X->image R@1 |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |",
     ]
+    means = result["emergent"]["class_means"]
+    carried = means["image"] / means["text"] if means["text"] else float("nan")
     for kind in BOUND_KINDS:
         e, p = emergent[kind]["top1"], paired[kind]["zero_shot"]["top1"]
+        cap = p * carried
+        met = e >= 0.9 * p or e >= 0.9 * cap
         r = result["emergent"]["retrieval"][f"{kind}->image"]["R@1"]
-        lines.append(f"| {kind} | {e:.3f} | {p:.3f} | {e / p if p else float('nan'):.2f} | {r:.3f} |")
-    lines += ["", f"Image-to-text zero-shot top-1: **{emergent['image']['top1']:.3f}** "
-              f"(top-5 {emergent['image']['top5']:.3f}).", ""]
-    means = result["emergent"]["class_means"]
+        lines.append(f"| {kind} | {e:.3f} | {p:.3f} | {e / p if p else float('nan'):.2f} | {cap:.3f} | "
+                     f"{e / cap if cap else float('nan'):.2f} | {'meets' if met else 'MISSES'} | {r:.3f} |")
+    lines += ["", f"Image-to-text zero-shot top-1 on the corpus: **{emergent['image']['top1']:.3f}** "
+              f"(top-5 {emergent['image']['top5']:.3f}); the procedurally trained default this model replaced "
+              "reached 0.207 (top-5 0.624).", ""]
     lines += [
         "### What the anchor can carry", "",
         "Class means top-1: the share of the classes whose mean test embedding is nearest its own prompts "

@@ -19,7 +19,7 @@ from .checkpoint import load_checkpoint
 from .config import ModelConfig, get_config
 from .model import ImageBindModel
 from .tower_model import FAMILY as TOWERS_FAMILY
-from .tower_model import TowerModel, TowerModelConfig, load_tower_model
+from .tower_model import TowerModel, TowerModelConfig, load_tower_model, save_tower_model
 
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.safetensors"
@@ -116,7 +116,7 @@ def _read_config_json(directory: str | os.PathLike) -> dict[str, Any]:
 
 
 def save_model(
-    model: ImageBindModel,
+    model: ImageBindModel | TowerModel,
     directory: str | os.PathLike,
     *,
     name: str | None = None,
@@ -125,8 +125,11 @@ def save_model(
     """Write `model` as a model directory (created if needed) and return its path.
 
     Files are written under temporary names and renamed into place, so a model currently
-    memory-mapped from the same directory keeps reading its original weights.
+    memory-mapped from the same directory keeps reading its original weights. A towers model
+    stores only its own weights (`tower_model.save_tower_model`).
     """
+    if isinstance(model, TowerModel):
+        return save_tower_model(model, directory, name=name, description=description)
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().contiguous() for k, v in model.state_dict().items()}

@@ -268,9 +268,10 @@ def _init_linear(module: nn.Module) -> None:
 
 def modality_of(name: str) -> str | None:
     """The modality a parameter, buffer or module name belongs to (`modality_trunks.vision.blocks.0` ->
-    `vision`); None for a name outside the per-modality containers of `ImageBindModel`."""
+    `vision`, and in a towers model `towers.audio.encoder...` -> `audio`); None for a name outside the
+    per-modality containers."""
     parts = name.split(".", 2)
-    return parts[1] if len(parts) > 1 and parts[0].startswith("modality_") else None
+    return parts[1] if len(parts) > 1 and (parts[0].startswith("modality_") or parts[0] == "towers") else None
 
 
 class ImageBindModel(nn.Module):

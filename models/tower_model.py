@@ -12,6 +12,9 @@ Tower types:
   embeddings were made with. A variant such as "lite0+lite2" is an ensemble
   (`models/efficientnet_ensemble.py`) whose `weights` lists one file per member.
 - `bert_sentence` (text): `bert` (a `BertConfig` as a dict), `weights`.
+- `imagebind_encoder` (audio, depth, thermal, IMU, or any encoder of `models/model.py`): `encoder`, the
+  `ModelConfig` fields of that one modality (e.g. `audio_embed_dim`). It has no pretrained file: bindspace
+  trains it (bound to the image tower) and its weights are the directory's own.
 """
 
 from __future__ import annotations
@@ -32,15 +35,17 @@ from .bert import UNUSED_CHECKPOINT_KEYS, BertConfig, BertSentenceEncoder
 from .checkpoint import CheckpointError
 from .conse import ConseHead
 from .efficientnet import EfficientNetLite, EfficientNetLiteConfig
+from .config import ModelConfig
 from .efficientnet_ensemble import EfficientNetLiteEnsemble, member_variants
 from .errors import InputError
+from .model import ImageBindModel
 from .pretrained_files import PinnedFile, verified_path
 
 FAMILY = "towers"
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.safetensors"
 DESCRIPTIVE_KEYS = ("name", "description", "quality", "class_names", "class_prompts")
-TOWER_TYPES = ("efficientnet_lite", "bert_sentence")
+TOWER_TYPES = ("efficientnet_lite", "bert_sentence", "imagebind_encoder")
 
 
 @dataclass(frozen=True)
@@ -118,7 +123,32 @@ class TextTower(nn.Module):
         return self.backbone(x)
 
 
-TOWER_CLASSES = {"efficientnet_lite": ImageTower, "bert_sentence": TextTower}
+class EncoderTower(nn.Module):
+    """One modality's encoder in ImageBind's layout (preprocessor, trunk, head), projecting into the
+    shared space; outputs are unit length (the ImageBind logit scale does not apply here)."""
+
+    def __init__(self, spec: Mapping[str, Any], dim: int, modality: str) -> None:
+        super().__init__()
+        sizes = dict(spec.get("encoder", {}))
+        foreign = sorted(key for key in sizes if not key.startswith(f"{modality}_"))
+        if foreign:
+            raise ValueError(f"tower {modality!r}: encoder keys must start with '{modality}_', got {foreign}")
+        self.modality = modality
+        self.encoder = ImageBindModel(ModelConfig.from_dict({**sizes, "out_embed_dim": dim}), [modality])
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.normalize(self.encoder.encode(self.modality, x), dim=-1)
+
+
+def build_tower(modality: str, spec: Mapping[str, Any], dim: int) -> nn.Module:
+    """The tower `spec` describes, for `modality`."""
+    if spec["type"] == "imagebind_encoder":
+        return EncoderTower(spec, dim, modality)
+    return {"efficientnet_lite": ImageTower, "bert_sentence": TextTower}[spec["type"]](spec, dim)
+
+
+def has_pretrained_file(spec: Mapping[str, Any]) -> bool:
+    return "weights" in spec
 
 
 class TowerModel(nn.Module):
@@ -134,9 +164,7 @@ class TowerModel(nn.Module):
             raise ValueError(f"modalities {missing} are not in this model (it has {list(config.towers)})")
         self.config = config
         self.modalities = wanted
-        self.towers = nn.ModuleDict(
-            {m: TOWER_CLASSES[config.towers[m]["type"]](config.towers[m], config.out_embed_dim) for m in wanted}
-        )
+        self.towers = nn.ModuleDict({m: build_tower(m, config.towers[m], config.out_embed_dim) for m in wanted})
 
     def forward(self, inputs: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         return {modality: self.encode(modality, value) for modality, value in inputs.items()}
@@ -151,7 +179,7 @@ class TowerModel(nn.Module):
     def pretrained_keys(self) -> set[str]:
         """State-dict keys that come from pinned pretrained files rather than the model directory."""
         return {f"towers.{m}.backbone.{key}" for m, tower in self.towers.items()
-                for key in tower.backbone.state_dict()}
+                if has_pretrained_file(self.config.towers[m]) for key in tower.backbone.state_dict()}
 
 
 def read_tower_config(directory: str | os.PathLike) -> tuple[TowerModelConfig, dict[str, Any]]:
@@ -189,6 +217,14 @@ def load_pinned(module: nn.Module, pinned: PinnedFile, tower_type: str) -> None:
     load_strictly(module, state, f"{pinned.distribution} {pinned.version} ({pinned.path})")
 
 
+def load_pretrained_backbones(model: TowerModel) -> None:
+    """Load every tower's backbone that comes from a pinned file."""
+    for modality, tower in model.towers.items():
+        spec = model.config.towers[modality]
+        if has_pretrained_file(spec):
+            load_pretrained_backbone(tower, spec)
+
+
 def load_strictly(module: nn.Module, state: Mapping[str, torch.Tensor], source: str) -> None:
     """Load `state` into `module`, refusing any missing, unexpected or differently shaped key."""
     expected = module.state_dict()
@@ -212,8 +248,7 @@ def load_tower_model(
     """A towers model directory: pinned pretrained backbones, then the directory's own weights, all strict."""
     config, _ = read_tower_config(directory)
     model = TowerModel(config, modalities)
-    for modality, tower in model.towers.items():
-        load_pretrained_backbone(tower, config.towers[modality])
+    load_pretrained_backbones(model)
     own = {k: v for k, v in model.state_dict().items() if k not in model.pretrained_keys()}
     weights = Path(directory) / WEIGHTS_FILE
     state = load_file(weights) if weights.is_file() else {}
@@ -231,12 +266,17 @@ def load_tower_model(
 
 
 def save_tower_model(model: TowerModel, directory: str | os.PathLike, **info: Any) -> Path:
-    """Write the config (with `info`, e.g. name and description) and the model's own weights."""
+    """Write the config (with `info`, e.g. name and description) and the model's own weights, each under
+    a temporary name renamed into place."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     pretrained = model.pretrained_keys()
     own = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items() if k not in pretrained}
-    save_file(own, directory / WEIGHTS_FILE)
+    weights_tmp = directory / (WEIGHTS_FILE + ".tmp")
+    save_file(own, weights_tmp)
+    os.replace(weights_tmp, directory / WEIGHTS_FILE)
     values = {**{k: v for k, v in info.items() if v is not None}, **model.config.to_dict()}
-    (directory / CONFIG_FILE).write_text(json.dumps(values, indent=2) + "\n", encoding="utf-8")
+    config_tmp = directory / (CONFIG_FILE + ".tmp")
+    config_tmp.write_text(json.dumps(values, indent=2) + "\n", encoding="utf-8")
+    os.replace(config_tmp, directory / CONFIG_FILE)
     return directory

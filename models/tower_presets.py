@@ -1,4 +1,5 @@
-"""Towers-model configurations as data: the pinned pretrained files and the towers built from them."""
+"""Towers-model configurations as data: the pinned pretrained files, the towers built from them, and
+towers that bindspace trains itself."""
 
 from __future__ import annotations
 
@@ -69,3 +70,8 @@ def minilm_efficientnet_config(
                      "tokenizer_file": PINNED_FILES["all-minilm-l6-v2-tokenizer"].to_dict()},
         },
     }
+
+
+def encoder_tower(modality: str, sizes: dict[str, Any]) -> dict[str, Any]:
+    """A tower spec for an encoder in ImageBind's layout that bindspace trains (no pretrained file)."""
+    return {"type": "imagebind_encoder", "encoder": dict(sizes)}

@@ -11,6 +11,7 @@ import torch
 from bindspace.models.config import MODALITIES, ModelConfig
 from bindspace.models.factory import build_model, load_model, save_model
 from bindspace.models.model import ImageBindModel
+from bindspace.models.tower_model import TowerModel, save_tower_model
 
 
 def load_anchor(source: str | os.PathLike, *, config: str | Mapping[str, Any] | None = None) -> ImageBindModel:
@@ -52,12 +53,15 @@ def with_encoders(
 
 
 def save_model_weights(
-    model: ImageBindModel, directory: str | os.PathLike, *, dtype: str = "float32",
-    name: str | None = None, description: str | None = None,
+    model: ImageBindModel | TowerModel, directory: str | os.PathLike, *, dtype: str = "float32",
+    name: str | None = None, description: str | None = None, class_prompts: list[str] | None = None,
 ) -> Path:
     """`models.save_model`, storing floating tensors as `dtype` ("float32", "float16" or "bfloat16");
-    `models.load_model` converts them back to float32."""
+    `models.load_model` converts them back to float32. A towers model also records the `class_prompts`
+    its ConSE class embeddings were made with."""
     if dtype not in ("float32", "float16", "bfloat16"):
         raise ValueError(f"dtype must be float32, float16 or bfloat16, got {dtype!r}")
     stored = model if dtype == "float32" else copy.deepcopy(model).to(getattr(torch, dtype))
+    if isinstance(stored, TowerModel):
+        return save_tower_model(stored, directory, name=name, description=description, class_prompts=class_prompts)
     return save_model(stored, directory, name=name, description=description)

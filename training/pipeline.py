@@ -17,6 +17,8 @@ import torch
 
 from bindspace.models.factory import build_model, load_model, save_model
 from bindspace.models.model import ImageBindModel
+from bindspace.models.tower_model import FAMILY as TOWERS_FAMILY
+from bindspace.models.tower_model import TowerModel
 from bindspace.training.anchor import save_model_weights
 from bindspace.training.cache import TensorCache
 from bindspace.training.data import PairDataset, warm_cache
@@ -24,6 +26,7 @@ from bindspace.training.manifest import ManifestRecord, read_manifest
 from bindspace.training.metrics_log import MetricsLog
 from bindspace.training.recipes import Recipe
 from bindspace.training.stage import StageConfig
+from bindspace.training.towers_default import bridged_towers
 from bindspace.training.trainer import StageResult, StageTrainer, TrainOptions
 
 STAGE_MODEL = "model"
@@ -59,15 +62,24 @@ def warm_kinds(records: Sequence[ManifestRecord], kinds: Sequence[str], preproce
         warm_cache(PairDataset(records, media, preprocessors, cache=cache), workers)
 
 
+def start_model(recipe: Recipe) -> ImageBindModel | TowerModel:
+    """The model a recipe's first stage trains: a towers model's pretrained towers with its trained
+    encoders freshly initialised, or a fresh ImageBind-layout model; seeded by the recipe."""
+    torch.manual_seed(recipe.seed)
+    if recipe.model.get("family") == TOWERS_FAMILY:
+        return bridged_towers(recipe.model)
+    return build_model(recipe.model)
+
+
 def run_stages(
-    model: ImageBindModel,
+    model: ImageBindModel | TowerModel,
     stages: Sequence[StageConfig],
     train_records: Sequence[ManifestRecord],
     val_records: Sequence[ManifestRecord],
     preprocessors: Mapping[str, Callable],
     options: TrainOptions,
     log: MetricsLog | None = None,
-) -> tuple[ImageBindModel, list[dict[str, Any]]]:
+) -> tuple[ImageBindModel | TowerModel, list[dict[str, Any]]]:
     """Run `stages` in order on one model; a stage whose model was saved before is loaded, not rerun."""
     log = log or MetricsLog(options.run_dir, tensorboard=options.tensorboard)
     summaries = []
@@ -98,8 +110,8 @@ def train_recipe(
 ) -> dict[str, Any]:
     """Train `recipe` from nothing to a stored model in `out_dir`; returns (and writes to
     `<work_dir>/summary.json`) the phases' wall-clock times and each stage's validation metrics."""
+    from bindspace.models.kinds import build_preprocessors, preprocess_options
     from bindspace.models.preprocess import InputLimits
-    from bindspace.models.kinds import build_preprocessors
 
     started = time.perf_counter()
     work_dir = Path(work_dir)
@@ -109,31 +121,26 @@ def train_recipe(
 
     tick = time.perf_counter()
     corpus_dir = prepare_corpus(corpus_dir or work_dir / "corpus", recipe.corpus)
-    extra_dir = None
-    if recipe.image_text_corpus is not None:
-        extra_dir = prepare_corpus(work_dir / "image_text_corpus", recipe.image_text_corpus)
     timings["corpus_s"] = time.perf_counter() - tick
+
+    tick = time.perf_counter()
+    model = start_model(recipe)
+    timings["start_model_s"] = time.perf_counter() - tick
 
     kinds = sorted({kind for stage in recipe.stages for kind in stage.pair})
     train_records = read_manifest(corpus_manifest(corpus_dir, "train"), kinds)
     val_records = read_manifest(corpus_manifest(corpus_dir, "val"), kinds)
-    extra_records = read_manifest(corpus_manifest(extra_dir, "train"), ["image", "text"]) if extra_dir else []
-    preprocessors = build_preprocessors(InputLimits())
+    preprocessors = build_preprocessors(InputLimits(), **preprocess_options(model.config))
 
     tick = time.perf_counter()
     cache = TensorCache(train_options.cache_dir)
-    workers = preprocess_workers or default_workers()
-    warm_kinds(train_records + val_records, kinds, preprocessors, cache, workers)
-    warm_kinds(extra_records, ["image"], preprocessors, cache, workers)
+    warm_kinds(train_records + val_records, kinds, preprocessors, cache, preprocess_workers or default_workers())
     timings["preprocess_s"] = time.perf_counter() - tick
 
-    torch.manual_seed(recipe.seed)
-    model = build_model(recipe.model)
     summaries: list[dict[str, Any]] = []
     for stage in recipe.stages:
-        stage_train = train_records + extra_records if set(stage.pair) == {"image", "text"} else train_records
         tick = time.perf_counter()
-        model, done = run_stages(model, [stage], stage_train, val_records, preprocessors, train_options)
+        model, done = run_stages(model, [stage], train_records, val_records, preprocessors, train_options)
         timings[f"{stage.name}_s"] = time.perf_counter() - tick
         summaries += done
         if not done[-1]["completed"]:
@@ -141,11 +148,10 @@ def train_recipe(
     completed = len(summaries) == len(recipe.stages) and all(s["completed"] for s in summaries)
     if completed and out_dir is not None:
         save_model_weights(model, out_dir, dtype=recipe.weights_dtype, name=recipe.name,
-                           description=recipe.description)
+                           description=recipe.description, class_prompts=recipe.model.get("class_prompts"))
     timings["total_s"] = time.perf_counter() - started
     summary = {"recipe": recipe.to_dict(), "completed": completed, "timings": timings, "stages": summaries,
-               "train_items": len(train_records), "image_text_items": len(extra_records),
-               "val_items": len(val_records),
+               "train_items": len(train_records), "val_items": len(val_records),
                "torch_threads": torch.get_num_threads(), "cpu_count": os.cpu_count()}
     (work_dir / "summary.json").write_text(json.dumps(summary, indent=2))
     return summary

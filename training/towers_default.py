@@ -6,7 +6,7 @@ chosen prompts; they are computed here with the text tower and saved as the dire
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,7 @@ import torch
 
 from bindspace.models.conse import class_text_embeddings
 from bindspace.models.kinds import build_preprocessors
-from bindspace.models.tower_model import TowerModel, TowerModelConfig, load_pretrained_backbone, save_tower_model
+from bindspace.models.tower_model import TowerModel, TowerModelConfig, load_pretrained_backbones, save_tower_model
 from bindspace.models.tower_presets import minilm_efficientnet_config
 from bindspace.training.imagenet_clean_names import clean_imagenet_names
 
@@ -22,26 +22,35 @@ ENSEMBLE_PROMPTS = ("a photo of a {}.", "a blurry photo of a {}.", "a close-up p
                     "a photo of the large {}.", "a photo of the small {}.", "a low resolution photo of a {}.",
                     "a good photo of a {}.")
 
-TOWERS_VARIANT = "lite0+lite2"
-"""The image tower: EfficientNet-Lite0 and Lite2 averaged (models/efficientnet_ensemble.py)."""
-
-TOWERS_BRIDGE: dict[str, Any] = {"class_names": "renamed", "prompts": ("a photo of a {}.",), "top_k": 50,
-                                 "temperature": 2.0, "centring": 1.0}
-"""The ConSE settings that measured best on the real evaluation sets (bench/results/bridge_variants-*.md)."""
+TOWERS_BRIDGE: dict[str, Any] = {"variant": "lite0+lite2", "class_names": "renamed",
+                                 "prompts": ("a photo of a {}.",), "top_k": 50, "temperature": 2.0, "centring": 1.0}
+"""The image tower (EfficientNet-Lite0 and Lite2, log-probabilities averaged) and the ConSE settings that
+measured best on the real evaluation sets (bench/results/bridge_variants.md)."""
 
 
-def pretrained_towers(config: dict[str, Any]) -> TowerModel:
-    """A towers model with every backbone loaded from its pinned package (own weights still empty)."""
-    model = TowerModel(TowerModelConfig.from_dict(config)).eval()
-    for modality, tower in model.towers.items():
-        load_pretrained_backbone(tower, config["towers"][modality])
+def bridged_towers(config: Mapping[str, Any]) -> TowerModel:
+    """A towers model from a config as a model directory holds it (`class_prompts` included): every
+    backbone loaded from its pinned package, the ConSE class embeddings computed with the text tower
+    from the `class_names` style (torchvision's names when absent) under `class_prompts`, and any other
+    tower (an `imagebind_encoder`) freshly initialised."""
+    values = dict(config)
+    prompts = values.pop("class_prompts")
+    names = clean_imagenet_names(values.pop("class_names", "torchvision"))
+    model = TowerModel(TowerModelConfig.from_dict(values)).eval()
+    load_pretrained_backbones(model)
+    text = build_preprocessors(**values["preprocessing"])["text"]
+    with torch.inference_mode():
+        embeddings = class_text_embeddings(
+            lambda texts: model.encode("text", text.batch(texts)), names, prompts
+        )
+    model.towers["vision"].head.class_embeddings.copy_(embeddings)
     return model
 
 
 def build_towers_model(
     directory: str | Path,
     *,
-    variant: str = TOWERS_VARIANT,
+    variant: str = TOWERS_BRIDGE["variant"],
     class_names: str = "torchvision",
     top_k: int = 10,
     temperature: float = 1.0,
@@ -52,11 +61,5 @@ def build_towers_model(
     """Write an EfficientNet-Lite + ConSE / MiniLM towers model directory; `class_names` is a style of
     training/imagenet_clean_names.py; `info` goes into its config (name, description, quality)."""
     config = minilm_efficientnet_config(variant, top_k=top_k, temperature=temperature, centring=centring)
-    model = pretrained_towers(config)
-    text = build_preprocessors(**config["preprocessing"])["text"]
-    with torch.inference_mode():
-        embeddings = class_text_embeddings(
-            lambda texts: model.encode("text", text.batch(texts)), clean_imagenet_names(class_names), prompts
-        )
-    model.towers["vision"].head.class_embeddings.copy_(embeddings)
+    model = bridged_towers({**config, "class_names": class_names, "class_prompts": list(prompts)})
     return save_tower_model(model, directory, class_names=class_names, class_prompts=list(prompts), **info)

@@ -6,18 +6,16 @@ import argparse
 import json
 from pathlib import Path
 
-TOWERS_WEIGHTS_DIR = Path(__file__).resolve().parents[2] / "models" / "weights" / "minilm-efficientnet"
-
-
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `build-towers` command."""
     parser = subparsers.add_parser(
-        "build-towers", help="build the EfficientNet-Lite + MiniLM towers model (no training data needed)",
+        "build-towers", help="build an image and text model from the pretrained towers alone (no training; the "
+        "default model adds audio, depth, thermal and IMU: train-default)",
         description="Load EfficientNet-Lite and all-MiniLM-L6-v2 from their installed, sha256-pinned packages, "
         "embed the 1000 ImageNet class names with the text tower for the ConSE bridge, and write the model "
         "directory (config.json and the class embeddings).",
     )
-    parser.add_argument("--out", type=Path, default=TOWERS_WEIGHTS_DIR, help=f"default {TOWERS_WEIGHTS_DIR}")
+    parser.add_argument("--out", type=Path, required=True, help="model directory to write")
     parser.add_argument("--variant", default=None, choices=("lite0", "lite1", "lite2", "lite0+lite2"),
                         help="EfficientNet-Lite variant or ensemble; its packages must be installed "
                         "(default: the measured best, lite0+lite2)")
@@ -28,10 +26,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_build_towers(args: argparse.Namespace) -> int:
-    from bindspace.training.towers_default import TOWERS_BRIDGE, TOWERS_VARIANT, build_towers_model
+    from bindspace.training.towers_default import TOWERS_BRIDGE, build_towers_model
 
-    bridge = {**TOWERS_BRIDGE, **{k: v for k, v in (("top_k", args.top_k), ("temperature", args.temperature))
-                                   if v is not None}}
-    out = build_towers_model(args.out, variant=args.variant or TOWERS_VARIANT, name=args.name, **bridge)
+    overrides = (("variant", args.variant), ("top_k", args.top_k), ("temperature", args.temperature))
+    bridge = {**TOWERS_BRIDGE, **{k: v for k, v in overrides if v is not None}}
+    out = build_towers_model(args.out, name=args.name, **bridge)
     print(json.dumps({"out": str(out), **{k: v for k, v in bridge.items() if k != "prompts"}}))
     return 0

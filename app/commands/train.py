@@ -179,9 +179,10 @@ def run_train(args: argparse.Namespace) -> int:
 
 def _register_train_default(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "train-default", help="train the bundled default model from nothing (corpus included)",
-        description="Write the procedural corpus, train the image-text anchor, then bind audio, depth, "
-        "thermal and IMU to images, and store the model. Reruns resume where the last run stopped.",
+        "train-default", help="build the bundled default model (pretrained towers, corpus and binding included)",
+        description="Load the pretrained image and text towers from their installed, sha256-pinned packages, "
+        "write the procedural corpus, bind audio, depth, thermal and IMU to the frozen image tower, and store "
+        "the model. Reruns resume where the last run stopped.",
     )
     parser.add_argument("--work-dir", type=Path, default=Path("runs/default"),
                         help="corpus, cache, checkpoints and metrics (default runs/default)")
