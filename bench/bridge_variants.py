@@ -158,7 +158,8 @@ def main() -> None:
         "# Image -> text bridge variants (EfficientNet-Lite + ConSE into all-MiniLM-L6-v2)",
         "",
         "Command: `HF_HUB_OFFLINE=1 .venv/bin/python -m bench.bridge_variants"
-        + (f" --variants {' '.join(args.variants)}" if args.variants != list(TOWER_VARIANTS) else "") + "`. "
+        + (f" --variants {' '.join(args.variants)}" if args.variants != list(TOWER_VARIANTS) else "")
+        + (f" --cache-dir {args.cache_dir}" if args.cache_dir else "") + "`. "
         f"COCO-mini: {len(captions)} photos, first caption each, text -> image. CIFAR-10: {len(cifar_paths)} "
         "test images (100 per class) and the photos' names written 'a photo of a {name}.' as bench/real_data.py "
         f"does. Photos: {len(photo_paths)} among {len(PHOTO_NAMES)} names. Image towers over all photos "
