@@ -182,7 +182,9 @@ def main() -> None:
     ]
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    args.output.with_suffix(".json").write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
+    rounded = [{k: round(v, 4) if isinstance(v, float) else v for k, v in r.items()} for r in rows]
+    args.output.with_suffix(".json").write_text(
+        "[\n" + ",\n".join(json.dumps(r) for r in rounded) + "\n]\n", encoding="utf-8")
     print("\n".join(lines[:8 + len(best)]))
 
 
