@@ -46,8 +46,6 @@ class Step:
     script: str
 
 
-TOWERS_MODEL = "models/weights/minilm-efficientnet"
-
 STEPS = (
     Step("machine", True, lambda: ["-m", "bench.machine"], lambda: ["-m", "bench.machine"], "bench/machine.py"),
     Step("encoders", True, lambda: ["-m", "bench.encoders"],
@@ -88,11 +86,11 @@ STEPS = (
     Step("checkpoint", False, lambda: ["bench/checkpoint_load.py"], lambda: None, "bench/checkpoint_load.py"),
     Step("training", False, lambda: ["bench/training_report.py"], lambda: None, "bench/training_report.py"),
     Step("har", False, lambda: ["bench/har_report.py"], lambda: None, "bench/har_report.py"),
-    Step("real-data", False, lambda: ["-m", "bench.real_data", "--model", TOWERS_MODEL], lambda: None,
+    Step("real-data", False, lambda: ["-m", "bench.real_data"], lambda: None,
          "bench/real_data.py"),
     Step("bridge", False, lambda: ["-m", "bench.bridge_variants"], lambda: None, "bench/bridge_variants.py"),
     Step("serve-towers", False,
-         lambda: ["bench/serve_bench.py", "--model", TOWERS_MODEL, "--modalities", "text", "--clients", "32",
+         lambda: ["bench/serve_bench.py", "--model", "default", "--modalities", "text", "--clients", "32",
                   "--inputs-per-request", "16", "--out", "bench/results/serve_towers.md"],
          lambda: None, "bench/serve_bench.py"),
     Step("minilm-reference", False, lambda: ["-m", "bench.minilm_reference"], lambda: None,

@@ -247,7 +247,8 @@ def model_modalities(name: str) -> tuple[str, ...]:
     if name == "default" and (DEFAULT_MODEL_DIR / "config.json").is_file():
         from bindspace.models.factory import read_model_config
 
-        return read_model_config(DEFAULT_MODEL_DIR)[0].modalities
+        config = read_model_config(DEFAULT_MODEL_DIR)[0]
+        return tuple(config.towers) if hasattr(config, "towers") else config.modalities
     return models.MODALITIES
 
 

@@ -32,7 +32,8 @@ sys.path.insert(0, str(ROOT))
 
 from bindspace.models import load_model  # noqa: E402
 from bindspace.models.preprocess import ImuPreprocessor  # noqa: E402
-from bindspace.models.preprocess import TextPreprocessor  # noqa: E402
+from bindspace.models.kinds import build_preprocessors, preprocess_options  # noqa: E402
+from bindspace.models.model import modality_of  # noqa: E402
 from bindspace.training.evaluate import class_embeddings  # noqa: E402
 from bindspace.training.metrics import zero_shot_accuracy  # noqa: E402
 
@@ -98,12 +99,11 @@ def train_imu(model, imu_train, y_train, classes, *, epochs, batch_size, lr, tem
     """Train the IMU encoder so each window's embedding is nearest its activity's text embedding:
     cross-entropy over the six prompt embeddings (InfoNCE against the set of class prompts)."""
     torch.manual_seed(seed)
-    encoder = [model.modality_preprocessors["imu"], model.modality_trunks["imu"], model.modality_heads["imu"]]
-    for parameter in model.parameters():
-        parameter.requires_grad_(False)
-    parameters = [p for module in encoder for p in module.parameters()]
-    for parameter in parameters:
-        parameter.requires_grad_(True)
+    parameters = []
+    for name, parameter in model.named_parameters():
+        parameter.requires_grad_(modality_of(name) == "imu")
+        if parameter.requires_grad:
+            parameters.append(parameter)
     optimizer = torch.optim.AdamW(parameters, lr=lr, weight_decay=0.05)
     steps = epochs * (len(imu_train) // batch_size)
     scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=steps, pct_start=0.1)
@@ -158,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
 
     model = load_model(args.model)
     prompts = {activity: [t.format(activity) for t in TEMPLATES] for activity in ACTIVITIES}
-    classes = class_embeddings(model, prompts, TextPreprocessor())
+    classes = class_embeddings(model, prompts, build_preprocessors(**preprocess_options(model.config))["text"])
 
     before = zero_shot_accuracy(embed_imu(model, imu[test_index]), classes, y[test_index], ks=(1,))["top1"]
     tick = time.perf_counter()

@@ -39,13 +39,17 @@ HUGE_ARCH = "ViT-H-14"
 
 
 def default_clip_config() -> Any:
-    """The `ModelConfig` whose vision and text sizes the "default" comparison uses."""
+    """The `ModelConfig` whose vision and text sizes the "default" comparison uses: the bundled default
+    model's when it is an ImageBind-layout model, else the fallback preset's."""
     from bindspace import models
+    from bindspace.models.config import ModelConfig
 
     if (DEFAULT_MODEL_DIR / "config.json").is_file():
         from bindspace.models.factory import read_model_config
 
-        return read_model_config(DEFAULT_MODEL_DIR)[0]
+        config = read_model_config(DEFAULT_MODEL_DIR)[0]
+        if isinstance(config, ModelConfig):
+            return config
     return models.get_config(FALLBACK_PRESET)
 
 

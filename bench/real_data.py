@@ -32,6 +32,7 @@ from bench.real_data_sets import (
     PHOTO_OF_SOUND,
     SHARED_DATA,
     SOUND_NAMES,
+    all_captions,
     cifar_images,
     coco_pairs,
     har_windows,
@@ -61,15 +62,6 @@ def embed(client: httpx.Client, kind: str, inputs: list, **options) -> np.ndarra
         response.raise_for_status()
         vectors += [item["embedding"] for item in response.json()["data"]]
     return np.asarray(vectors, dtype=np.float32)
-
-
-def all_captions(data: Path = SHARED_DATA) -> dict[int, list[str]]:
-    captions: dict[int, list[str]] = {}
-    for split in ("train2017", "val2017"):
-        notes = json.loads((data / "coco_mini" / "annotations" / f"captions_{split}.json").read_text("utf-8"))
-        for note in notes["annotations"]:
-            captions.setdefault(note["image_id"], []).append(note["caption"].strip())
-    return captions
 
 
 def sentence_pairs(count: int = 200) -> list[tuple[str, str]]:
@@ -196,10 +188,27 @@ def markdown(result: dict, model: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
+def record_quality(model: Path, result: dict) -> None:
+    path = model / "config.json"
+    config = json.loads(path.read_text(encoding="utf-8"))
+    config["quality"] = {
+        "coco_text_to_image_r1": f"{result['coco_r1']:.3f}", "coco_text_to_image_r10": f"{result['coco_r10']:.3f}",
+        "cifar10_zero_shot_top1": f"{result['cifar_top1']:.3f}", "named_photos": f"{result['photos_correct']}/13",
+        "text_max_cosine_diff_to_minilm": f"{result['text_max_diff']:.1e}",
+        **({"uci_har_zero_shot_top1": f"{result['har']['top1']:.3f}"} if "har" in result else {}),
+        **({"sound_clips_top1": f"{result['sounds']['top1']:.3f}"} if "sounds" in result else {}),
+        "measured_by": "bench/results/real_data.md",
+    }
+    path.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
     parser.add_argument("--output", type=Path, default=RESULTS / "real_data.md")
+    parser.add_argument("--record-quality", action="store_true",
+                        help="write the headline numbers into the model directory's config.json (`quality`), "
+                        "which the service logs at start-up and reports in GET /v1/models")
     args = parser.parse_args()
     server = ServerProcess(args.model, batching=True, threads=None)
     try:
@@ -208,6 +217,8 @@ def main() -> None:
             result = measure(client, kinds)
     finally:
         server.stop()
+    if args.record_quality:
+        record_quality(args.model, result)
     args.output.write_text(markdown(result, args.model), encoding="utf-8")
     args.output.with_suffix(".json").write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     print(markdown(result, args.model))

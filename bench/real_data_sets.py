@@ -40,6 +40,16 @@ def coco_pairs(data: Path = SHARED_DATA) -> tuple[list[Path], list[str]]:
     return [files[i] for i in ids], [first[i] for i in ids]
 
 
+def all_captions(data: Path = SHARED_DATA) -> dict[int, list[str]]:
+    """Every caption of each COCO-mini photo, by image id."""
+    captions: dict[int, list[str]] = {}
+    for split in ("train2017", "val2017"):
+        notes = json.loads((data / "coco_mini" / "annotations" / f"captions_{split}.json").read_text("utf-8"))
+        for note in notes["annotations"]:
+            captions.setdefault(note["image_id"], []).append(note["caption"].strip())
+    return captions
+
+
 def cifar_images(per_class: int = 100, data: Path = SHARED_DATA) -> tuple[list[Path], list[int]]:
     paths, labels = [], []
     for index, name in enumerate(CIFAR_CLASSES):

@@ -40,6 +40,9 @@ from PIL import Image  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.real_data_sets import all_captions  # noqa: E402
+
 PRESET_NAMES = ("tiny", "small", "huge")
 
 
@@ -62,9 +65,11 @@ def resolve_model(choice: str) -> tuple[Path, str]:
 
 
 def payloads(modality: str, count: int) -> list[str]:
-    """Distinct request inputs: short captions, or 320x240 PNG photos-to-be, base64-encoded."""
+    """Request inputs: COCO-mini's captions (real sentences of varied length, the texts
+    bench/minilm_reference.py encodes), or distinct 320x240 PNG photos-to-be, base64-encoded."""
     if modality == "text":
-        return [f"a photo of item number {i} on a wooden table" for i in range(count)]
+        captions = [text for _, texts in sorted(all_captions().items()) for text in texts]
+        return [captions[i % len(captions)] for i in range(count)]
     rng = np.random.default_rng(0)
     images = []
     for _ in range(count):

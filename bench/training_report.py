@@ -72,7 +72,7 @@ def evaluate(model, test_dir: Path, kinds, cache_dir: Path) -> dict:
                           cache=TensorCache(cache_dir, float_dtype="float32"), num_workers=1)
 
 
-def text_paired_runs(work_dir: Path, test_dir: Path, cache_dir: Path, kinds) -> dict:
+def text_paired_runs(work_dir: Path, test_dir: Path, cache_dir: Path, kinds, threads: int | None = None) -> dict:
     """Each bound kind trained against frozen caption embeddings of the default's text tower, from the
     same starting model and with the same budget."""
     corpus_dir = work_dir / "corpus"
@@ -80,7 +80,7 @@ def text_paired_runs(work_dir: Path, test_dir: Path, cache_dir: Path, kinds) -> 
     train_records = read_manifest(corpus_manifest(corpus_dir, "train"), all_kinds)
     val_records = read_manifest(corpus_manifest(corpus_dir, "val"), all_kinds)
     options = TrainOptions(run_dir=work_dir / "text-paired", seed=DEFAULT_RECIPE.seed, cache_dir=work_dir / "cache",
-                           progress=False)
+                           progress=False, threads=threads)
     results = {}
     for kind in kinds:
         model = start_model(DEFAULT_RECIPE)
@@ -153,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
                         "of the run that produced it, for the anchor and corpus)")
     parser.add_argument("--test-per-concept", type=int, default=50)
     parser.add_argument("--skip-text-paired", action="store_true")
+    parser.add_argument("--threads", type=int, help="torch threads while training (as train-default's --threads)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     args = parser.parse_args(argv)
 
@@ -167,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     result["emergent"] = evaluate(load_model(model_dir), test_dir, ALL_KINDS, cache_dir)
     result["emergent"]["model"] = str(model_dir)
     if not args.skip_text_paired:
-        result["text_paired"] = text_paired_runs(args.work_dir, test_dir, cache_dir, BOUND_KINDS)
+        result["text_paired"] = text_paired_runs(args.work_dir, test_dir, cache_dir, BOUND_KINDS, args.threads)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "training.json").write_text(json.dumps(result, indent=2) + "\n")
     if "text_paired" in result:

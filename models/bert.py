@@ -18,6 +18,8 @@ import torch.nn.functional as F
 from torch import nn
 
 PAD_ID = 0
+LENGTH_GROUP = 16
+"""Texts embedded together at most; a larger batch runs in groups of this many texts of similar length."""
 
 # Keys of the published checkpoint that sentence embeddings do not use: BERT's pooler (a tanh layer on
 # the [CLS] state, for next-sentence prediction) and the position-id buffer of older transformers.
@@ -147,6 +149,18 @@ class BertSentenceEncoder(nn.Module):
         self.encoder = Encoder(self.config)
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        if len(ids) <= LENGTH_GROUP:
+            return self._encode(ids)
+        # Texts of one batch differ in length and each runs padded to the batch's longest: in groups of
+        # similar length (sorted), far fewer padding positions are computed.
+        order = (ids != PAD_ID).sum(dim=1).argsort()
+        out = torch.empty(len(ids), self.config.hidden_size, dtype=self.embeddings.word_embeddings.weight.dtype,
+                          device=ids.device)
+        for group in order.split(LENGTH_GROUP):
+            out[group] = self._encode(ids[group])
+        return out
+
+    def _encode(self, ids: torch.Tensor) -> torch.Tensor:
         keep = ids != PAD_ID
         length = max(1, int(keep.sum(dim=1).max()))
         ids, keep = ids[:, :length], keep[:, :length]

@@ -18,7 +18,7 @@ from bindspace.models.kinds import build_preprocessors
 from bindspace.models.preprocess.fast_image import FastImagePreprocessor
 
 SIZE = 224
-TOWERS_MODEL_DIR = Path(__file__).resolve().parents[1] / "models" / "weights" / "minilm-efficientnet"
+DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[1] / "models" / "weights" / "default"
 
 
 def exact_float_preprocess(path, size: int = SIZE) -> torch.Tensor:
@@ -38,7 +38,7 @@ def exact_float_preprocess(path, size: int = SIZE) -> torch.Tensor:
 
 @pytest.fixture(scope="module")
 def towers_model():
-    return load_model(TOWERS_MODEL_DIR, modalities=["vision"])
+    return load_model(DEFAULT_MODEL_DIR, modalities=["vision"])
 
 
 def test_fast_preprocessing_stays_within_cosine_0999_of_an_exact_float_resize(shared_dir, towers_model) -> None:
