@@ -4,7 +4,8 @@ This is the sentence-transformers recipe of all-MiniLM-L6-v2 (6 layers, 384 wide
 pooling over the non-padding tokens, then unit length). Module names follow the Hugging Face BERT
 layout of the published `model.safetensors` (`embeddings.word_embeddings`, `encoder.layer.N.attention.self.query`,
 ...), so the weights load strictly. Padding is token id 0 (`[PAD]`), which no real token uses: the
-attention mask is read from the ids, and a batch is cut to its longest text before it runs.
+attention mask is read from the ids, and a batch runs in groups of texts of similar length, each cut to
+its longest text.
 """
 
 from __future__ import annotations

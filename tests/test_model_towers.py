@@ -104,6 +104,17 @@ def test_minilm_cosines_equal_sentence_transformers(config: dict, towers: TowerM
     assert (ours @ ours.T - theirs @ theirs.T).abs().max() <= 1e-4
 
 
+def test_a_large_batch_runs_in_length_groups_and_equals_texts_embedded_alone(config: dict, towers: TowerModel) -> None:
+    from bindspace.models.bert import LENGTH_GROUP
+
+    texts = [" ".join(["word"] * (1 + (7 * i) % 40)) + f" number {i}" for i in range(3 * LENGTH_GROUP + 5)]
+    ids = build_preprocessors(**config["preprocessing"])["text"].batch(texts)
+    with torch.inference_mode():
+        batched = towers.encode("text", ids)
+        alone = torch.cat([towers.encode("text", ids[i:i + 1]) for i in range(len(texts))])
+    torch.testing.assert_close(batched, alone, atol=1e-5, rtol=0)
+
+
 def test_a_file_with_another_sha256_is_refused_naming_both_hashes() -> None:
     pinned = dataclasses.replace(PINNED_FILES["all-minilm-l6-v2-tokenizer"], sha256="0" * 64)
     with pytest.raises(PretrainedFileError) as error:

@@ -82,14 +82,16 @@ def _with_encoder_towers(anchor: TowerModel, new: list[str], overrides: Mapping[
 
 def save_model_weights(
     model: ImageBindModel | TowerModel, directory: str | os.PathLike, *, dtype: str = "float32",
-    name: str | None = None, description: str | None = None, class_prompts: list[str] | None = None,
+    name: str | None = None, description: str | None = None, class_names: str | None = None,
+    class_prompts: list[str] | None = None,
 ) -> Path:
     """`models.save_model`, storing floating tensors as `dtype` ("float32", "float16" or "bfloat16");
-    `models.load_model` converts them back to float32. A towers model also records the `class_prompts`
-    its ConSE class embeddings were made with."""
+    `models.load_model` converts them back to float32. A towers model also records the class-name style
+    and the prompts its ConSE class embeddings were made with."""
     if dtype not in ("float32", "float16", "bfloat16"):
         raise ValueError(f"dtype must be float32, float16 or bfloat16, got {dtype!r}")
     stored = model if dtype == "float32" else copy.deepcopy(model).to(getattr(torch, dtype))
     if isinstance(stored, TowerModel):
-        return save_tower_model(stored, directory, name=name, description=description, class_prompts=class_prompts)
+        return save_tower_model(stored, directory, name=name, description=description, class_names=class_names,
+                                class_prompts=class_prompts)
     return save_model(stored, directory, name=name, description=description)

@@ -148,7 +148,8 @@ def train_recipe(
     completed = len(summaries) == len(recipe.stages) and all(s["completed"] for s in summaries)
     if completed and out_dir is not None:
         save_model_weights(model, out_dir, dtype=recipe.weights_dtype, name=recipe.name,
-                           description=recipe.description, class_prompts=recipe.model.get("class_prompts"))
+                           description=recipe.description, class_names=recipe.model.get("class_names"),
+                           class_prompts=recipe.model.get("class_prompts"))
     timings["total_s"] = time.perf_counter() - started
     summary = {"recipe": recipe.to_dict(), "completed": completed, "timings": timings, "stages": summaries,
                "train_items": len(train_records), "val_items": len(val_records),

@@ -21,7 +21,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "(default: the measured best, lite0+lite2)")
     parser.add_argument("--top-k", type=int, default=None, help="ConSE classes per image (default: the measured best)")
     parser.add_argument("--temperature", type=float, default=None, help="ConSE softmax temperature (default: measured)")
-    parser.add_argument("--name", default="minilm-efficientnet")
+    parser.add_argument("--name", default="towers")
     parser.set_defaults(handler=run_build_towers)
 
 
