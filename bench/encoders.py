@@ -90,19 +90,23 @@ def real_sources(kind: str) -> list[Any]:
     raise ValueError(f"no real inputs for {kind!r}")
 
 
-def build_benchmark_preprocessors() -> dict[str, Callable]:
-    """The preprocessors with the options the real data needs (UCI-HAR: 50 Hz, acceleration in g)."""
-    from bindspace.models.kinds import build_preprocessors
+def build_benchmark_preprocessors(config: Any = None) -> dict[str, Callable]:
+    """The preprocessors a model's config states (`preprocess_options`; the service's defaults without
+    one), with the options the real data needs (UCI-HAR: 50 Hz, acceleration in g)."""
+    from bindspace.models.kinds import build_preprocessors, preprocess_options
 
-    return build_preprocessors(imu={"sample_rate": UCI_RATE_HZ, "acc_scale": STANDARD_GRAVITY})
+    options = preprocess_options(config) if config is not None else {}
+    options["imu"] = {**options.get("imu", {}), "sample_rate": UCI_RATE_HZ, "acc_scale": STANDARD_GRAVITY}
+    return build_preprocessors(**options)
 
 
-def real_batch(modality: str, count: int) -> torch.Tensor:
-    """`count` preprocessed real inputs for `modality` (the sources repeat when there are fewer)."""
+def real_batch(modality: str, count: int, config: Any = None) -> torch.Tensor:
+    """`count` preprocessed real inputs for `modality`, as the model of `config` takes them (the sources
+    repeat when there are fewer)."""
     kind = ENCODER_KIND[modality]
     sources = real_sources(kind)
     unique = min(count, len(sources), MAX_ITEMS)
-    preprocess = build_benchmark_preprocessors()[kind]
+    preprocess = build_benchmark_preprocessors(config)[kind]
     tensors = [preprocess(source) for source in sources[:unique]]
     return torch.stack([tensors[i % unique] for i in range(count)])
 
@@ -268,7 +272,7 @@ def run_worker(spec: dict) -> dict:
     tensors = {id(t): t for t in [*encoder.model.parameters(), *encoder.model.buffers()]}
     weights = sum(t.numel() * t.element_size() for t in tensors.values())
     largest = max(spec["batches"])
-    inputs = real_batch(modality, max(largest, spec["accuracy_items"]))
+    inputs = real_batch(modality, max(largest, spec["accuracy_items"]), config)
     cells = []
     outputs = {}
     for batch_size in spec["batches"]:

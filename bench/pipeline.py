@@ -92,16 +92,17 @@ def run(args: argparse.Namespace) -> list[dict]:
 
     settings = Settings()
     workers = args.workers or settings.preprocess_workers
-    preprocessors = build_benchmark_preprocessors()
     rows = []
     for modality in model_modalities("default"):
+        model = load_benchmark_model("default", (modality,))
+        preprocessors = build_benchmark_preprocessors(model.config)
         kind = ENCODER_KIND[modality]
         sources = [as_bytes(s) for s in real_sources(kind)[:64]]
         preprocess = preprocessors[kind]
         # As in the service: preprocessing that holds the GIL runs in the calling thread.
         threads = workers if preprocess.releases_gil else 0
         batch_size = settings.batch_sizes[modality]
-        encoder = Encoder(load_benchmark_model("default", (modality,)), precision=args.precision)
+        encoder = Encoder(model, precision=args.precision)
         batch = torch.stack([preprocess(sources[i % len(sources)]) for i in range(batch_size)])
         row = {
             "modality": modality, "kind": kind, "files": len(sources), "workers": threads,

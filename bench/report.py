@@ -30,12 +30,13 @@ EXTERNAL_RESULTS = (
     ("milvus.md", "Milvus Lite against FAISS"),
     ("bulk_import.md", "Bulk import, in one process and on Ray"),
     ("load.md", "Load test: 64 concurrent clients"),
+    ("decode_memory.md", "Memory while large images are decoded"),
     ("checkpoint_load.md", "Checkpoint loading"),
     ("training.md", "Training the default model"),
     ("har.md", "IMU zero-shot activity recognition (UCI-HAR)"),
-    ("real_data.md", "The towers model on real data, through the HTTP API"),
-    ("bridge_variants.md", "Image -> text bridge variants of the towers model"),
-    ("serve_towers.md", "HTTP serving of the towers model (MiniLM text)"),
+    ("real_data.md", "The default model on real data, through the HTTP API"),
+    ("bridge_variants.md", "Image -> text bridge variants of the default model's image tower"),
+    ("serve_towers.md", "HTTP serving of the default model's MiniLM text tower"),
     ("minilm_reference.md", "MiniLM text: sentence-transformers' own encode"),
 )
 QUIET_LOAD = 1.5  # 1-minute load average below which the machine counts as idle

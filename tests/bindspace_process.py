@@ -15,15 +15,6 @@ from milvus_lite_server import free_port
 REPO = Path(__file__).resolve().parents[1]
 
 
-def make_tiny_model(directory: Path) -> Path:
-    """A tiny random-weight model (all six encoders) written by a child process."""
-    code = ("import sys, torch; from bindspace import models; torch.manual_seed(7); "
-            "models.save_model(models.build_model('tiny'), sys.argv[1], name='tiny-replicas')")
-    subprocess.run([sys.executable, "-c", code, str(directory)], check=True, cwd=REPO,
-                   env={**os.environ, "HF_HUB_OFFLINE": "1"}, timeout=300)
-    return directory
-
-
 class BindspaceProcess:
     """`python -m bindspace.app serve` on a free loopback port; waits until `/readyz` answers 200."""
 

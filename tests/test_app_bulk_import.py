@@ -11,7 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from bindspace_process import BindspaceProcess, make_tiny_model
+from bindspace_process import BindspaceProcess
+from server_process import make_tiny_model
 from PIL import Image
 
 from bindspace.app.cli import main

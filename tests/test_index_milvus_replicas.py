@@ -9,7 +9,8 @@ import time
 import httpx
 import numpy as np
 import pytest
-from bindspace_process import BindspaceProcess, make_tiny_model
+from bindspace_process import BindspaceProcess
+from server_process import make_tiny_model
 
 D = 16
 

@@ -103,16 +103,21 @@ class TextPreprocessor(Preprocessor):
 
     def batch(self, sources: Sequence[TextSource]) -> torch.Tensor:
         """(N, 77) token ids for N texts; an invalid item raises `InputError` naming its index."""
+        texts = self.texts(sources)
+        if not texts:
+            return torch.zeros(0, CONTEXT_LENGTH, dtype=torch.long)
+        ids = [token for text in texts for token in self.token_ids(text)]
+        return _int64_tensor(ids).view(len(texts), CONTEXT_LENGTH)
+
+    def texts(self, sources: Sequence[TextSource]) -> list[str]:
+        """The validated text of every source; an invalid item raises `InputError` naming its index."""
         texts = []
         for index, source in enumerate(sources):
             try:
                 texts.append(self.text(source))
             except InputError as exc:
                 raise InputError(f"item {index}: {exc}") from exc
-        if not texts:
-            return torch.zeros(0, CONTEXT_LENGTH, dtype=torch.long)
-        ids = [token for text in texts for token in self.token_ids(text)]
-        return _int64_tensor(ids).view(len(texts), CONTEXT_LENGTH)
+        return texts
 
     def text(self, source: TextSource) -> str:
         """The validated text of `source`."""

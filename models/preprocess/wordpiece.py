@@ -16,7 +16,6 @@ from typing import Any, Mapping
 import torch
 from tokenizers import Tokenizer
 
-from bindspace.models.errors import InputError
 from bindspace.models.preprocess.limits import InputLimits
 from bindspace.models.preprocess.text import TextPreprocessor, TextSource
 from bindspace.models.pretrained_files import PinnedFile, verified_path
@@ -52,12 +51,7 @@ class WordPieceTextPreprocessor(TextPreprocessor):
 
     def batch(self, sources: Sequence[TextSource]) -> torch.Tensor:
         """(N, max_tokens) ids for N texts; an invalid item raises `InputError` naming its index."""
-        texts = []
-        for index, source in enumerate(sources):
-            try:
-                texts.append(self.text(source))
-            except InputError as exc:
-                raise InputError(f"item {index}: {exc}") from exc
+        texts = self.texts(sources)
         if not texts:
             return torch.zeros(0, self.max_tokens, dtype=torch.int64)
         return torch.tensor([encoding.ids for encoding in self.tokenizer.encode_batch(texts)], dtype=torch.int64)
