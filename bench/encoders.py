@@ -226,29 +226,39 @@ def median(values: list[float]) -> float:
 
 # --- models ---------------------------------------------------------------------------------------
 
-def describe_model(name: str) -> str:
+def bundled_default(imagebind_layout: bool) -> bool:
+    """Whether the bundled default model stands for "default": it must exist and, for the benchmarks of
+    ImageBind-layout encoders (FLOPs, bfloat16, open_clip), be of that family."""
+    from bindspace.models.factory import IMAGEBIND_FAMILY, model_family
+
+    if not (DEFAULT_MODEL_DIR / "config.json").is_file():
+        return False
+    return not imagebind_layout or model_family(DEFAULT_MODEL_DIR) == IMAGEBIND_FAMILY
+
+
+def describe_model(name: str, imagebind_layout: bool = True) -> str:
     if name == "huge":
         return "ImageBind-huge configuration (models.PRESETS['huge']), random weights (seed 0)"
-    if (DEFAULT_MODEL_DIR / "config.json").is_file():
+    if bundled_default(imagebind_layout):
         return f"the bundled default model ({DEFAULT_MODEL_DIR.relative_to(REPO)})"
-    return (f"no bundled default model ({DEFAULT_MODEL_DIR.relative_to(REPO)} is missing): the "
-            f"'{FALLBACK_PRESET}' preset with random weights (seed 0) stands in")
+    return (f"the '{FALLBACK_PRESET}' preset with random weights (seed 0), standing in for the bundled default model "
+            f"({DEFAULT_MODEL_DIR.relative_to(REPO)}), which is missing or not an ImageBind-layout model")
 
 
-def load_benchmark_model(name: str, modalities: tuple[str, ...]):
+def load_benchmark_model(name: str, modalities: tuple[str, ...], imagebind_layout: bool = True):
     """The default model (or its stand-in) or the huge configuration, holding only `modalities`."""
     from bindspace import models
 
-    if name == "default" and (DEFAULT_MODEL_DIR / "config.json").is_file():
+    if name == "default" and bundled_default(imagebind_layout):
         return models.load_model(DEFAULT_MODEL_DIR, modalities=modalities)
     torch.manual_seed(0)
     return models.build_model("huge" if name == "huge" else FALLBACK_PRESET, modalities=modalities)
 
 
-def model_modalities(name: str) -> tuple[str, ...]:
+def model_modalities(name: str, imagebind_layout: bool = True) -> tuple[str, ...]:
     from bindspace import models
 
-    if name == "default" and (DEFAULT_MODEL_DIR / "config.json").is_file():
+    if name == "default" and bundled_default(imagebind_layout):
         from bindspace.models.factory import read_model_config
 
         config = read_model_config(DEFAULT_MODEL_DIR)[0]

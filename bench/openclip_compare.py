@@ -31,25 +31,21 @@ from typing import Any, Callable
 import torch
 import torch.nn.functional as F
 
-from bench.encoders import (DEFAULT_MODEL_DIR, FALLBACK_PRESET, RESULTS, command_line, median, real_batch,
-                            write_results)
+from bench.encoders import (DEFAULT_MODEL_DIR, FALLBACK_PRESET, RESULTS, bundled_default, command_line, median,
+                            real_batch, write_results)
 from bench.report import openclip_table
 
 HUGE_ARCH = "ViT-H-14"
 
 
 def default_clip_config() -> Any:
-    """The `ModelConfig` whose vision and text sizes the "default" comparison uses: the bundled default
-    model's when it is an ImageBind-layout model, else the fallback preset's."""
+    """The `ModelConfig` whose vision and text sizes the "default" comparison uses (the model
+    `bench.encoders` measures as "default")."""
     from bindspace import models
-    from bindspace.models.config import ModelConfig
+    from bindspace.models.factory import read_model_config
 
-    if (DEFAULT_MODEL_DIR / "config.json").is_file():
-        from bindspace.models.factory import read_model_config
-
-        config = read_model_config(DEFAULT_MODEL_DIR)[0]
-        if isinstance(config, ModelConfig):
-            return config
+    if bundled_default(imagebind_layout=True):
+        return read_model_config(DEFAULT_MODEL_DIR)[0]
     return models.get_config(FALLBACK_PRESET)
 
 

@@ -93,8 +93,8 @@ def run(args: argparse.Namespace) -> list[dict]:
     settings = Settings()
     workers = args.workers or settings.preprocess_workers
     rows = []
-    for modality in model_modalities("default"):
-        model = load_benchmark_model("default", (modality,))
+    for modality in model_modalities("default", imagebind_layout=False):
+        model = load_benchmark_model("default", (modality,), imagebind_layout=False)
         preprocessors = build_benchmark_preprocessors(model.config)
         kind = ENCODER_KIND[modality]
         sources = [as_bytes(s) for s in real_sources(kind)[:64]]
@@ -146,7 +146,7 @@ def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
     threads, _ = configure_threads()
     report = {"command": command_line("bench.pipeline", argv),
-              "model": describe_model("default"), "threads": threads, "load_before": os.getloadavg()}
+              "model": describe_model("default", imagebind_layout=False), "threads": threads, "load_before": os.getloadavg()}
     report["rows"] = run(args)
     return write_results(report, args.out, write_markdown)
 
