@@ -146,7 +146,8 @@ def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
     threads, _ = configure_threads()
     report = {"command": command_line("bench.pipeline", argv),
-              "model": describe_model("default", imagebind_layout=False), "threads": threads, "load_before": os.getloadavg()}
+              "model": describe_model("default", imagebind_layout=False), "threads": threads,
+              "load_before": os.getloadavg()}
     report["rows"] = run(args)
     return write_results(report, args.out, write_markdown)
 

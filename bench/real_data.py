@@ -20,6 +20,8 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import shlex
+import sys
 from pathlib import Path
 
 import httpx
@@ -145,7 +147,7 @@ def measure_har(client: httpx.Client) -> dict:
             "predicted": np.bincount(predicted, minlength=len(HAR_ACTIVITIES)).tolist()}
 
 
-def markdown(result: dict, model: Path) -> str:
+def markdown(result: dict, command: str) -> str:
     def verdict(key: str, value: float) -> str:
         target = TARGETS[key]
         met = value <= target if key == "text_max_diff" else value >= target
@@ -154,7 +156,7 @@ def markdown(result: dict, model: Path) -> str:
     lines = [
         "# The served model on real data",
         "",
-        f"Command: `HF_HUB_OFFLINE=1 .venv/bin/python -m bench.real_data --model {model}`; every number comes "
+        f"Command: `{command}`; every number comes "
         f"through `POST /v1/embed` of a `bindspace serve` process ({PER_REQUEST} inputs per request). "
         "Data: ../shared/data (evaluation only; the model never trained on it).",
         "",
@@ -219,9 +221,10 @@ def main() -> None:
         server.stop()
     if args.record_quality:
         record_quality(args.model, result)
-    args.output.write_text(markdown(result, args.model), encoding="utf-8")
+    command = " ".join(["HF_HUB_OFFLINE=1 .venv/bin/python -m bench.real_data", *map(shlex.quote, sys.argv[1:])])
+    args.output.write_text(markdown(result, command), encoding="utf-8")
     args.output.with_suffix(".json").write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
-    print(markdown(result, args.model))
+    print(markdown(result, command))
 
 
 if __name__ == "__main__":

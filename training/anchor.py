@@ -13,6 +13,7 @@ from bindspace.models.factory import build_model, load_model, save_model
 from bindspace.models.model import ImageBindModel
 from bindspace.models.tower_model import TowerModel, save_tower_model
 from bindspace.models.tower_presets import encoder_tower
+from bindspace.training.recipes import BOUND_ENCODER_SIZES
 
 
 def load_anchor(source: str | os.PathLike, *, config: str | Mapping[str, Any] | None = None) -> ImageBindModel:
@@ -63,15 +64,14 @@ def _check_overrides(overrides: Mapping[str, Any], new: list[str]) -> None:
 
 
 def _with_encoder_towers(anchor: TowerModel, new: list[str], overrides: Mapping[str, Any]) -> TowerModel:
-    from bindspace.training.recipes import BOUND_ENCODER_SIZES
-
     pretrained = [m for m in new if m not in BOUND_ENCODER_SIZES]
     if pretrained:
         raise ValueError(f"a towers model cannot gain {pretrained} encoders by training; its image and text "
                          "towers come from pretrained packages (bindspace build-towers)")
     towers = dict(anchor.config.towers)
     for modality in new:
-        sizes = {**BOUND_ENCODER_SIZES[modality], **{k: v for k, v in overrides.items() if k.startswith(f"{modality}_")}}
+        own = {key: value for key, value in overrides.items() if key.startswith(f"{modality}_")}
+        sizes = {**BOUND_ENCODER_SIZES[modality], **own}
         towers[modality] = encoder_tower(modality, sizes)
     model = TowerModel(dataclasses.replace(anchor.config, towers=towers))
     missing, unexpected = model.load_state_dict(anchor.state_dict(), strict=False)

