@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 from milvus_lite_server import free_port
+from server_process import wait_ready
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -28,19 +29,12 @@ class BindspaceProcess:
                 [sys.executable, "-m", "bindspace.app", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
                 cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         self.log_path = log_path
-        deadline = time.monotonic() + timeout
-        with httpx.Client(base_url=self.url, timeout=5) as http:
-            while time.monotonic() < deadline:
-                if self.process.poll() is not None:
-                    raise RuntimeError(f"bindspace exited while starting:\n{log_path.read_text()[-3000:]}")
-                try:
-                    if http.get("/readyz").status_code == 200:
-                        return
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.1)
-        self.kill()
-        raise RuntimeError(f"bindspace was not ready in {timeout} s:\n{log_path.read_text()[-3000:]}")
+        try:
+            wait_ready(self.url, time.monotonic() + timeout, lambda: self.process.poll() is None,
+                       lambda: log_path.read_text()[-3000:])
+        except RuntimeError:
+            self.kill()
+            raise
 
     def client(self) -> httpx.Client:
         return httpx.Client(base_url=self.url, timeout=60)

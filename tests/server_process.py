@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -49,6 +50,22 @@ def make_tiny_model(directory: Path, seed: int = 1234) -> Path:
     subprocess.run([sys.executable, "-c", code, str(directory), str(seed)], check=True, cwd=REPO,
                    env={**os.environ, "HF_HUB_OFFLINE": "1"}, timeout=300)
     return directory
+
+
+def wait_ready(url: str, deadline: float, alive: Callable[[], bool], log_tail: Callable[[], str]) -> None:
+    """Poll `url`/readyz until it answers 200; RuntimeError with the server log's tail if the server
+    exits first or the monotonic `deadline` passes."""
+    with httpx.Client(base_url=url, timeout=5) as http:
+        while time.monotonic() < deadline:
+            if not alive():
+                raise RuntimeError(f"the server exited while starting:\n{log_tail()}")
+            try:
+                if http.get("/readyz").status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+    raise RuntimeError(f"the server was not ready in time:\n{log_tail()}")
 
 
 @cache
@@ -151,17 +168,7 @@ class ServerProcess:
         return time.monotonic() - started
 
     def _wait_ready(self, deadline: float) -> None:
-        with httpx.Client(base_url=self.url, timeout=5) as http:
-            while time.monotonic() < deadline:
-                if not self.alive():
-                    raise RuntimeError(f"the server exited while starting:\n{self.log_tail()}")
-                try:
-                    if http.get("/readyz").status_code == 200:
-                        return
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.1)
-        raise RuntimeError(f"the server was not ready in time:\n{self.log_tail()}")
+        wait_ready(self.url, deadline, self.alive, self.log_tail)
 
     def alive(self) -> bool:
         if self._handle is None:
